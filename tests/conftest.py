@@ -1,0 +1,22 @@
+"""Test-wide setup."""
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(params=["scalar", "list", "ndarray", "series"])
+def kind(request):
+    """Turn a list of values into each input kind the core accepts (scalar: first value)."""
+    import pandas as pd
+
+    def make(values):
+        if request.param == "scalar":
+            return values[0]
+        if request.param == "list":
+            return list(values)
+        if request.param == "ndarray":
+            return np.array(values)
+        return pd.Series(values, index=[f"p{i}" for i in range(len(values))])
+
+    make.name = request.param
+    return make

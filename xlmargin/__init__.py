@@ -1,0 +1,66 @@
+"""xlmargin: futures margin, liquidation and margin-mode math for spreadsheets.
+
+The core (this package's top level) is pure Python and numpy: it knows
+nothing of Excel. The Excel functions, template workbooks, reports and the
+command line are layers on top that import it, never the reverse.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import InputError, TierTableError, TierTableWarning, XlmarginError
+from .margin import (
+    bankruptcy_price,
+    compare_margin_modes,
+    cross_equity,
+    cross_liq_price,
+    cross_maint_margin,
+    funding_payment,
+    cross_account_value,
+    initial_margin,
+    isolated_account_value,
+    isolated_liq_price,
+    maint_margin,
+    margin_call,
+    margin_for_liq_price,
+    margin_ratio,
+    max_position_size,
+    notional,
+    unrealized_pnl,
+)
+from .tiers import TierTable
+
+try:
+    __version__ = version("xlmargin")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+__all__ = [
+    "__version__",
+    # errors
+    "XlmarginError",
+    "InputError",
+    "TierTableError",
+    "TierTableWarning",
+    # tiers
+    "TierTable",
+    # one position
+    "notional",
+    "unrealized_pnl",
+    "initial_margin",
+    "maint_margin",
+    "isolated_liq_price",
+    "bankruptcy_price",
+    "margin_for_liq_price",
+    "funding_payment",
+    # cross accounts
+    "cross_equity",
+    "cross_maint_margin",
+    "cross_liq_price",
+    "margin_ratio",
+    "margin_call",
+    "isolated_account_value",
+    "cross_account_value",
+    # sizing and comparing
+    "max_position_size",
+    "compare_margin_modes",
+]

@@ -1,0 +1,138 @@
+"""Solve ``margin + uPnL(P) = MM(P)`` for the price ``P``, consistently with tiers.
+
+Linear and inverse contracts are solved by one formula in the variable ``u``
+("notional per unit of size"): ``u = P`` for linear contracts and ``u = 1/P``
+for inverse ones. In ``u`` both contract types read::
+
+    uPnL = s_u * q * (u - e_u)          notional = q * u
+    MM   = q * u * rate - cum           (rate = mmr + close_fee_rate)
+
+with ``s_u = s, e_u = E`` (linear) or ``s_u = -s, e_u = 1/E`` (inverse), so the
+root in one tier is ``u = (m + cum - s_u*q*e_u) / (q*rate - s_u*q)``.
+
+With a tier table the root must lie in the tier whose notional range holds
+``q*u``. Starting at the tier of the entry notional, the solver steps one tier
+at a time in the direction of the root (toward the adverse side when the
+position is healthy at entry). If the next tier's equation already has the
+position past liquidation at the boundary (maintenance margin jumps there in a
+table with inconsistent maintenance amounts), the boundary itself is the
+answer: that is the first price at which margin + uPnL <= MM. For consistent
+tables maintenance margin is continuous and convex in the notional, the root
+is unique, and the stepping never turns back.
+
+Two engines give the same numbers: numpy (always available, also in xlwings
+Lite) and an optional numba kernel, a single compiled pass that is used when
+numba is installed. ``ENGINE`` (or the environment variable
+``XLMARGIN_ENGINE``) picks one: ``"auto"``, ``"numpy"`` or ``"numba"``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+try:  # optional accelerator
+    import numba
+except ImportError:  # pragma: no cover - exercised where numba is absent
+    numba = None
+
+ENGINE = os.environ.get("XLMARGIN_ENGINE", "auto")
+
+
+def root(s, q, e, m, rate, cum):
+    """Root of one tier's equation in ``u`` (any broadcastable arrays)."""
+    return (m + cum - s * (q * e)) / (q * rate - s * q)
+
+
+def no_answer_to_nan(u: np.ndarray) -> np.ndarray:
+    """NaN where no positive finite price solves the equation."""
+    return np.where((u > 0) & (u < np.inf), u, np.nan)
+
+
+def solve_tiered(s, q, e, m, fee, floors, caps, rates, cums, engine: str | None = None) -> np.ndarray:
+    """Tier-consistent root in ``u`` for every row; NaN where there is none.
+
+    ``s, q, e, m, fee`` broadcast against each other; ``floors, caps, rates,
+    cums`` describe one tier table (1-D, ascending).
+    """
+    engine = engine or ENGINE
+    if engine not in ("auto", "numpy", "numba"):
+        raise ValueError(f"engine must be 'auto', 'numpy' or 'numba', not {engine!r}")
+    if engine == "numba" and numba is None:
+        raise ImportError("the numba engine needs numba: pip install numba")
+    args = [a.view() for a in np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (s, q, e, m, fee)))]
+    for a in args:
+        a.flags.writeable = False
+    shape = args[0].shape
+    if len(shape) != 1:  # a 1-D broadcast view stays a view; other shapes are flattened
+        args = [np.ascontiguousarray(a).reshape(-1) for a in args]
+    table = [np.ascontiguousarray(t, dtype=np.float64) for t in (floors, caps, rates, cums)]
+    if engine == "numpy" or numba is None:
+        u = _solve_numpy(*args, *table)
+    else:
+        u = np.empty(args[0].shape[0])
+        _solve_compiled(*args, *table, u)
+    return u.reshape(shape)
+
+
+def _solve_numpy(s, q, e, m, fee, floors, caps, rates, cums):
+    last = len(floors) - 1
+    t = np.clip(np.searchsorted(floors, q * e, side="left") - 1, 0, last)
+    rate = rates[t] + fee
+    healthy = m - (q * e * rate - cums[t]) > 0
+    down = (s > 0) == healthy
+    out = root(s, q, e, m, rate, cums[t])
+    rows, u = np.arange(out.shape[0]), out
+    for _ in range(last):
+        n = q[rows] * u
+        leaving = np.where(down, (t > 0) & (n <= floors[t]), (t < last) & (n > caps[t]))
+        if not leaving.any():
+            break
+        rows, t, down, healthy = rows[leaving], t[leaving], down[leaving], healthy[leaving]
+        s_, q_, e_, m_, fee_ = (a[rows] for a in (s, q, e, m, fee))
+        nxt = np.where(down, t - 1, t + 1)
+        boundary = np.where(down, floors[t], caps[t])
+        rate = rates[nxt] + fee_
+        # past liquidation already at the boundary: maintenance margin jumps there
+        crossed = (m_ + s_ * (boundary - q_ * e_) - (boundary * rate - cums[nxt]) > 0) != healthy
+        u = np.where(crossed, boundary / q_, root(s_, q_, e_, m_, rate, cums[nxt]))
+        out[rows] = u
+        keep = ~crossed
+        rows, t, down, healthy, u = rows[keep], nxt[keep], down[keep], healthy[keep], u[keep]
+    return no_answer_to_nan(out)
+
+
+def _solve_loop(s, q, e, m, fee, floors, caps, rates, cums, out):  # pragma: no cover - compiled
+    """The same stepping as :func:`_solve_numpy`, one row at a time."""
+    last = floors.shape[0] - 1
+    for i in numba.prange(out.shape[0]):
+        si, qi, mi, fi = s[i], q[i], m[i], fee[i]
+        n0 = qi * e[i]
+        t = 0
+        while t < last and floors[t + 1] < n0:
+            t += 1
+        rate = rates[t] + fi
+        healthy = mi - (n0 * rate - cums[t]) > 0
+        down = (si > 0) == healthy
+        u = (mi + cums[t] - si * n0) / (qi * rate - si * qi)
+        while True:
+            n = qi * u
+            if down:
+                if t == 0 or n > floors[t]:
+                    break
+                nxt, boundary = t - 1, floors[t]
+            else:
+                if t == last or n <= caps[t]:
+                    break
+                nxt, boundary = t + 1, caps[t]
+            rate = rates[nxt] + fi
+            if (mi + si * (boundary - n0) - (boundary * rate - cums[nxt]) > 0) != healthy:
+                u = boundary / qi
+                break
+            t = nxt
+            u = (mi + cums[t] - si * n0) / (qi * rate - si * qi)
+        out[i] = u if (u > 0 and u < np.inf) else np.nan
+
+
+_solve_compiled = numba.njit(parallel=True, cache=True)(_solve_loop) if numba is not None else None

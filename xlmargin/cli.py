@@ -1,0 +1,68 @@
+"""The ``xlmargin`` command line.
+
+Every command turns xlmargin's errors into a one-line message on stderr and
+a non-zero exit status; it never shows a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import pandas as pd
+
+from . import __version__
+from .errors import XlmarginError
+from .examples import WORKED_EXAMPLES
+from .tiers import TierTable
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except XlmarginError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="xlmargin")
+def main() -> None:
+    """Futures margin, liquidation and isolated-vs-cross calculations."""
+
+
+@main.command()
+def demo() -> None:
+    """Run the worked examples W1-W6 on built-in data and print their figures."""
+    for example in WORKED_EXAMPLES.values():
+        click.echo(f"\n{example.key}  {example.title}")
+        click.echo(f"    {example.lesson}")
+        inputs = ", ".join(f"{k}={v:g}" for k, v in example.inputs.items())
+        click.echo(f"    inputs: {inputs}")
+        for name, value in example.outputs().items():
+            click.echo(f"    {name:<24} {_fmt(value)}")
+
+
+@main.command()
+@click.argument("name", required=False)
+def tiers(name: str | None) -> None:
+    """List the shipped tier tables, or show the one called NAME."""
+    if name is None:
+        for available in TierTable.available():
+            table = TierTable.load(available)
+            click.echo(f"{available:<32} {table.meta.get('contract', '')}, figures of {table.meta.get('figures_date', '?')}")
+        return
+    table = TierTable.load(name)
+    for key, value in table.meta.items():
+        click.echo(f"# {key}: {value}")
+    with pd.option_context("display.float_format", "{:,.6g}".format):
+        click.echo(table.to_frame().to_string(index=False))
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value != value:
+        return "none (no liquidation price)"
+    return f"{value:,.6f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)

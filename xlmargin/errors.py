@@ -1,0 +1,54 @@
+"""The one place xlmargin's exceptions and warnings are defined.
+
+Every error xlmargin raises on purpose derives from :class:`XlmarginError`;
+errors about bad input are also :class:`ValueError`, so ``except ValueError``
+keeps working for callers who do not know this module.
+
+Hierarchy::
+
+    XlmarginError
+    └── InputError (also ValueError)       bad argument value, shape or choice
+        └── TierTableError                  a tier table that cannot be used
+    TierTableWarning (UserWarning)          a usable but suspect tier table
+"""
+
+from __future__ import annotations
+
+__all__ = ["XlmarginError", "InputError", "TierTableError", "TierTableWarning"]
+
+
+class XlmarginError(Exception):
+    """Base class of every exception xlmargin raises on purpose."""
+
+
+class InputError(XlmarginError, ValueError):
+    """An argument has a value, shape or choice xlmargin cannot use.
+
+    Attributes
+    ----------
+    argument : str
+        The name of the argument at fault, as it appears in the signature.
+    row : int or None
+        For array arguments, the first bad row counting from 1 (as a
+        spreadsheet does); ``None`` for a scalar argument or a whole-argument
+        problem such as a shape mismatch.
+    """
+
+    def __init__(self, argument: str, message: str, row: int | None = None):
+        self.argument = argument
+        self.row = row
+        where = f" (row {row})" if row is not None else ""
+        super().__init__(f"{argument} {message}{where}")
+
+
+class TierTableError(InputError):
+    """A tier table is malformed: unsorted, overlapping, gapped or out of range."""
+
+
+class TierTableWarning(UserWarning):
+    """A tier table that can be used but looks wrong.
+
+    Raised (as a warning) when the maintenance amounts do not make maintenance
+    margin continuous at a tier boundary, so that maintenance margin jumps as
+    the notional crosses it.
+    """

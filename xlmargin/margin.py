@@ -1,0 +1,714 @@
+"""The margin formulas: PnL, margins, liquidation and bankruptcy prices, cross accounts.
+
+Every function here is a small formula over arrays: scalars, sequences, numpy
+arrays or pandas Series that broadcast (the rule is in :mod:`xlmargin._inputs`
+and docs/formulas.md). Names and argument order are those of the Excel
+functions: ``isolated_liq_price`` is ``ISOLATED_LIQ_PRICE`` in a sheet.
+
+Conventions (docs/glossary.md has the full list):
+
+* ``side``: ``"long"``/``"short"`` or ``1``/``-1``.
+* ``size`` [base asset] for linear contracts (0.2 BTC); [quote currency] for
+  inverse ones: the position value in USD, contracts x contract size.
+* prices [quote per base], e.g. USDT per BTC.
+* margin amounts [settlement asset]: quote (USDT) for linear, coin (BTC) for
+  inverse contracts.
+* rates are decimals: ``0.005`` is 0.5 %.
+* ``mmr``: a maintenance margin rate, or a :class:`~xlmargin.tiers.TierTable`
+  (or the name of a shipped one), in which case ``maint_amount`` comes from the
+  table.
+* A profit is positive, a loss negative; a funding payment received is
+  positive, one paid negative.
+* NaN means "no answer", for example no positive finite price liquidates the
+  position. It is never replaced by 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _inputs as inp
+from ._solver import no_answer_to_nan, root, solve_tiered
+from .errors import InputError
+from .tiers import TierTable
+
+__all__ = [
+    "notional",
+    "unrealized_pnl",
+    "initial_margin",
+    "maint_margin",
+    "isolated_liq_price",
+    "bankruptcy_price",
+    "margin_for_liq_price",
+    "funding_payment",
+    "cross_equity",
+    "cross_maint_margin",
+    "cross_liq_price",
+    "margin_ratio",
+    "margin_call",
+    "isolated_account_value",
+    "cross_account_value",
+    "max_position_size",
+    "compare_margin_modes",
+]
+
+DEFAULT_MMR = 0.005
+DEFAULT_MARGIN_CALL = 0.8
+
+# ---------------------------------------------------------------------------
+# shared pieces (private)
+
+
+def _contract(contract: Any) -> np.ndarray:
+    return inp.is_inverse(contract)
+
+
+def _notional(q: np.ndarray, price: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    """Position value [settlement asset]: q*P (linear) or q/P (inverse)."""
+    if inverse.ndim == 0:
+        return q / price if inverse else q * price
+    return np.where(inverse, q / price, q * price)
+
+
+def _pnl(s, q, entry, mark, inverse) -> np.ndarray:
+    if inverse.ndim == 0:
+        return s * q * (1 / entry - 1 / mark) if inverse else s * q * (mark - entry)
+    return np.where(inverse, s * q * (1 / entry - 1 / mark), s * q * (mark - entry))
+
+
+def _tiers(mmr: Any, maint_amount: Any) -> TierTable | None:
+    """The tier table passed as ``mmr``, if any."""
+    if isinstance(mmr, str):
+        mmr = TierTable.load(mmr)
+    if isinstance(mmr, TierTable):
+        if np.any(np.asarray(maint_amount, dtype=object) != 0):
+            raise InputError("maint_amount", "must be left at 0 when mmr is a tier table (the table has its own)")
+        return mmr
+    return None
+
+
+def _rate_and_amount(mmr: Any, maint_amount: Any, notional: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Maintenance rate and amount of each row: flat, or the tier of ``notional``."""
+    tiers = _tiers(mmr, maint_amount)
+    if tiers is None:
+        return inp.rate("mmr", mmr), inp.non_negative("maint_amount", maint_amount)
+    t = tiers.tier_index(notional)
+    return tiers.mmr[t], tiers.maint_amount[t]
+
+
+def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee) -> np.ndarray:
+    """Price where margin + uPnL = MM, tier-consistently; NaN where there is none.
+
+    Works in u = P (linear) or u = 1/P (inverse); see :mod:`xlmargin._solver`.
+    """
+    if inverse.ndim == 0:
+        s_u, e_u = (-s, 1 / entry) if inverse else (s, entry)
+    else:
+        s_u, e_u = np.where(inverse, -s, s), np.where(inverse, 1 / entry, entry)
+    tiers = _tiers(mmr, maint_amount)
+    if tiers is None:
+        rate = inp.rate("mmr", mmr) + fee
+        u = no_answer_to_nan(root(s_u, q, e_u, margin, rate, inp.non_negative("maint_amount", maint_amount)))
+    else:
+        u = solve_tiered(s_u, q, e_u, margin, fee, tiers.notional_floor, tiers.notional_cap, tiers.mmr, tiers.maint_amount)
+    if inverse.ndim == 0:
+        return 1 / u if inverse else u
+    return np.where(inverse, 1 / u, u)
+
+
+def _position_args(side, size, entry_price, contract):
+    return inp.side(side), inp.positive("size", size), inp.positive("entry_price", entry_price), _contract(contract)
+
+
+# ---------------------------------------------------------------------------
+# one position
+
+
+def notional(size: Any, price: Any, contract: Any = "linear") -> Any:
+    """Position value in the settlement asset.
+
+    Parameters
+    ----------
+    size : float or array
+        Position size [base asset] (linear) or position value [quote] (inverse).
+    price : float or array
+        Price at which the position is valued [quote per base].
+    contract : {"linear", "inverse"}
+        Contract type; default ``"linear"``.
+
+    Returns
+    -------
+    float or array
+        ``size * price`` [quote] (linear) or ``size / price`` [coin] (inverse).
+
+    Examples
+    --------
+    W1: 0.2 BTC at 50,000 USDT is 10,000 USDT; W4: 3,000,000 USD of an inverse
+    BTCUSD perpetual at 60,000 is 50 BTC.
+
+    >>> notional(0.2, 50_000)
+    10000.0
+    >>> notional(3_000_000, 60_000, "inverse")
+    50.0
+    """
+    _, wrap = inp.shape_and_wrapper(dict(size=size, price=price, contract=contract))
+    q, p, inv = inp.positive("size", size), inp.positive("price", price), _contract(contract)
+    return wrap(_notional(q, p, inv))
+
+
+def unrealized_pnl(side: Any, size: Any, entry_price: Any, mark_price: Any, contract: Any = "linear") -> Any:
+    """Unrealized profit (+) or loss (-) at the mark price [settlement asset].
+
+    Linear: ``s * size * (mark - entry)`` [quote]. Inverse:
+    ``s * size * (1/entry - 1/mark)`` [coin]. ``s`` is +1 long, -1 short. The
+    margin mode does not enter: PnL is the same in isolated and cross mode.
+
+    Examples
+    --------
+    W1: a 0.2 BTC long from 50,000 at 48,000 loses 400 USDT.
+
+    >>> unrealized_pnl("long", 0.2, 50_000, 48_000)
+    -400.0
+    >>> round(unrealized_pnl("short", 3_000_000, 60_000, 50_000, "inverse"), 6)
+    -10.0
+    """
+    _, wrap = inp.shape_and_wrapper(dict(side=side, size=size, entry_price=entry_price, mark_price=mark_price, contract=contract))
+    s, q, e, inv = _position_args(side, size, entry_price, contract)
+    return wrap(_pnl(s, q, e, inp.positive("mark_price", mark_price), inv))
+
+
+def initial_margin(size: Any, price: Any, leverage: Any, contract: Any = "linear") -> Any:
+    """Initial margin for a leverage: ``notional(size, price) / leverage`` [settlement asset].
+
+    ``price`` is usually the entry price [quote per base]; ``leverage`` [x] > 0.
+
+    Examples
+    --------
+    W1: 0.2 BTC at 50,000 and 10x needs 1,000 USDT.
+
+    >>> initial_margin(0.2, 50_000, 10)
+    1000.0
+    """
+    _, wrap = inp.shape_and_wrapper(dict(size=size, price=price, leverage=leverage, contract=contract))
+    n = _notional(inp.positive("size", size), inp.positive("price", price), _contract(contract))
+    return wrap(n / inp.positive("leverage", leverage))
+
+
+def maint_margin(
+    size: Any,
+    mark_price: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+    close_fee_rate: Any = 0.0,
+) -> Any:
+    """Maintenance margin at the mark price [settlement asset].
+
+    ``MM = notional(mark) * (mmr + close_fee_rate) - maint_amount``. With a
+    tier table as ``mmr``, the rate and amount are those of the tier that holds
+    the notional at the mark price.
+
+    Parameters
+    ----------
+    size : float or array
+        [base asset] (linear) or [quote] (inverse).
+    mark_price : float or array
+        [quote per base].
+    mmr : float, array, TierTable or str
+        Maintenance margin rate [decimal], or a tier table (or the name of a
+        shipped one, see :meth:`TierTable.available`). Default 0.005.
+    maint_amount : float or array
+        Maintenance amount ("cum") [settlement asset]; 0 with a tier table.
+    contract : {"linear", "inverse"}
+    close_fee_rate : float or array
+        Fee to close counted inside maintenance margin, as a rate of the
+        notional [decimal]; 0 under Binance's rules (the default).
+
+    Examples
+    --------
+    W1: 0.2 BTC at 50,000 with a 0.5 % rate needs 50 USDT; Binance's COIN-M
+    example: 100 BTCUSD contracts of 100 USD at 25,000 with 0.4 % need 0.0016 BTC.
+
+    >>> maint_margin(0.2, 50_000)
+    50.0
+    >>> round(maint_margin(10_000, 25_000, 0.004, 0, "inverse"), 10)
+    0.0016
+    """
+    _, wrap = inp.shape_and_wrapper(dict(size=size, mark_price=mark_price, contract=contract, close_fee_rate=close_fee_rate))
+    n = _notional(inp.positive("size", size), inp.positive("mark_price", mark_price), _contract(contract))
+    rate, amount = _rate_and_amount(mmr, maint_amount, n)
+    return wrap(n * (rate + inp.rate("close_fee_rate", close_fee_rate)) - amount)
+
+
+def isolated_liq_price(
+    side: Any,
+    size: Any,
+    entry_price: Any,
+    margin: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+    close_fee_rate: Any = 0.0,
+) -> Any:
+    """Isolated-margin liquidation price [quote per base]; NaN where there is none.
+
+    The price ``P`` at which ``margin + uPnL(P) = MM(P)``::
+
+        linear:  P = (margin + cum - s*size*entry) / (size*mmr - s*size)
+        inverse: P = size*(mmr + s) / (margin + cum + s*size/entry)
+
+    with ``s`` +1 long, -1 short (``mmr`` includes ``close_fee_rate``). With a
+    tier table, ``mmr`` and ``cum`` are those of the tier of the notional *at
+    the liquidation price*. A long lies below the entry, a short above, as long
+    as the margin exceeds the maintenance margin at entry.
+
+    Parameters
+    ----------
+    side : str or int
+        ``"long"``/``"short"`` or 1/-1.
+    size : float or array
+        [base asset] (linear) or [quote] (inverse), > 0.
+    entry_price : float or array
+        [quote per base], > 0.
+    margin : float or array
+        Margin assigned to the position [settlement asset], >= 0. Include any
+        margin added by hand and funding received (or subtract funding paid).
+    mmr, maint_amount, contract, close_fee_rate
+        As in :func:`maint_margin`.
+
+    Returns
+    -------
+    float or array
+        NaN where no positive finite price liquidates the position, e.g. a
+        linear long whose margin covers its whole notional.
+
+    Examples
+    --------
+    W2: a 0.1 BTC long at 50,000 with 100 USDT isolated margin; W4: an inverse
+    long of 3,000,000 USD at 60,000 with 5 BTC.
+
+    >>> round(isolated_liq_price("long", 0.1, 50_000, 100), 2)
+    49246.23
+    >>> round(isolated_liq_price("long", 3_000_000, 60_000, 5, 0.005, 0, "inverse"), 2)
+    54818.18
+    >>> isolated_liq_price("long", 0.1, 50_000, 5_000)  # fully covered: no liquidation
+    nan
+    """
+    _, wrap = inp.shape_and_wrapper(
+        dict(side=side, size=size, entry_price=entry_price, margin=margin, contract=contract, close_fee_rate=close_fee_rate)
+    )
+    s, q, e, inv = _position_args(side, size, entry_price, contract)
+    m = inp.non_negative("margin", margin)
+    fee = inp.rate("close_fee_rate", close_fee_rate)
+    return wrap(_liq_price(s, q, e, m, mmr, maint_amount, inv, fee))
+
+
+def bankruptcy_price(
+    side: Any, size: Any, entry_price: Any, margin: Any, contract: Any = "linear", close_fee_rate: Any = 0.0
+) -> Any:
+    """Price at which the position's margin is used up [quote per base].
+
+    Where ``margin + uPnL(P) = close fee at P``: the liquidation formula with a
+    zero maintenance rate. NaN where there is none.
+
+    Examples
+    --------
+    W2: the 0.1 BTC long with 100 USDT goes bankrupt at 49,000.
+
+    >>> bankruptcy_price("long", 0.1, 50_000, 100)
+    49000.0
+    """
+    return isolated_liq_price(side, size, entry_price, margin, 0.0, 0.0, contract, close_fee_rate)
+
+
+def margin_for_liq_price(
+    side: Any,
+    size: Any,
+    entry_price: Any,
+    liq_price: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+    close_fee_rate: Any = 0.0,
+) -> Any:
+    """Isolated margin that puts the liquidation price at ``liq_price`` [settlement asset].
+
+    The inverse of :func:`isolated_liq_price`: ``margin = MM(L) - uPnL(L)``.
+    Subtract the current margin to get the amount to add (positive) or that
+    could be removed (negative). With a tier table the tier is that of the
+    notional at ``liq_price``. A negative result means no margin achieves it.
+
+    Examples
+    --------
+    W6: moving the 0.1 BTC long's liquidation price to 46,733.67 takes
+    about 350 USDT of margin, 100 more than the 250 posted.
+
+    >>> round(margin_for_liq_price("long", 0.1, 50_000, 46_733.668341708544), 6)
+    350.0
+    """
+    _, wrap = inp.shape_and_wrapper(
+        dict(side=side, size=size, entry_price=entry_price, liq_price=liq_price, contract=contract, close_fee_rate=close_fee_rate)
+    )
+    s, q, e, inv = _position_args(side, size, entry_price, contract)
+    lp = inp.positive("liq_price", liq_price)
+    n = _notional(q, lp, inv)
+    rate, amount = _rate_and_amount(mmr, maint_amount, n)
+    mm = n * (rate + inp.rate("close_fee_rate", close_fee_rate)) - amount
+    return wrap(mm - _pnl(s, q, e, lp, inv))
+
+
+def funding_payment(
+    side: Any, size: Any, mark_price: Any, funding_rate: Any, intervals: Any = 1, contract: Any = "linear"
+) -> Any:
+    """Funding received (+) or paid (-) over ``intervals`` funding periods [settlement asset].
+
+    ``-s * notional(mark) * funding_rate * intervals``: with a positive rate,
+    longs pay and shorts receive. In isolated mode it is added to the
+    position's margin; in cross mode to the wallet balance.
+
+    Examples
+    --------
+    W6: 0.01 % every 8 h on a 0.1 BTC long at 50,000 costs 0.5 USDT an interval,
+    45 USDT over 90 intervals (30 days).
+
+    >>> round(funding_payment("long", 0.1, 50_000, 0.0001, 90), 9)
+    -45.0
+    """
+    _, wrap = inp.shape_and_wrapper(
+        dict(side=side, size=size, mark_price=mark_price, funding_rate=funding_rate, intervals=intervals, contract=contract)
+    )
+    s, q = inp.side(side), inp.positive("size", size)
+    n = _notional(q, inp.positive("mark_price", mark_price), _contract(contract))
+    return wrap(-s * n * inp.finite("funding_rate", funding_rate) * inp.non_negative("intervals", intervals))
+
+
+# ---------------------------------------------------------------------------
+# cross accounts
+
+
+class _Accounts:
+    """Rows grouped into cross accounts (all rows one account when ``account`` is None)."""
+
+    def __init__(self, account: Any, wallet_balance: Any, n_rows: int, contract: np.ndarray):
+        if account is None:
+            self.codes = np.zeros(n_rows, dtype=np.intp)
+            self.labels = None
+        else:
+            labels = account.to_numpy() if isinstance(account, pd.Series) else np.asarray(account)
+            if labels.shape != (n_rows,):
+                raise InputError("account", f"must have one label per position ({n_rows}), not shape {labels.shape}")
+            self.codes, self.labels = pd.factorize(labels)
+        self.count = int(self.codes.max()) + 1 if n_rows else 0
+        wallet = np.broadcast_to(inp.finite("wallet_balance", wallet_balance), (n_rows,))
+        self.wallet = self._one_value_per_account("wallet_balance", wallet)
+        if contract.ndim:
+            self._one_value_per_account("contract", contract.astype(np.float64))
+
+    def _one_value_per_account(self, name: str, values: np.ndarray) -> np.ndarray:
+        first = np.full(self.count, np.nan)
+        first[self.codes[::-1]] = values[::-1]  # the first row of each account wins
+        differs = values != first[self.codes]
+        if differs.any():
+            raise InputError(name, "must be the same for every position of an account (cross margin shares it)", int(np.argmax(differs)) + 1)
+        return first
+
+    def total(self, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self.codes, weights=values, minlength=self.count)
+
+    def per_account(self, values: np.ndarray) -> Any:
+        if self.labels is None:
+            return float(values[0]) if self.count else np.nan
+        return pd.Series(values, index=pd.Index(self.labels, name="account"))
+
+
+def _cross_rows(wallet_balance, side, size, entry_price, mark_price, contract, account, extra=None):
+    args = dict(side=side, size=size, entry_price=entry_price, mark_price=mark_price, contract=contract, **(extra or {}))
+    shape, wrap = inp.shape_and_wrapper(args)
+    if len(shape) > 1:
+        raise InputError("arguments", f"must be single values or one column of positions, not shape {shape}")
+    n_rows = shape[0] if shape else 1
+    s, q, e, inv = _position_args(side, size, entry_price, contract)
+    p = inp.positive("mark_price", mark_price)
+    s, q, e, p = (np.broadcast_to(a, (n_rows,)) for a in (s, q, e, p))
+    inv = np.broadcast_to(inv, (n_rows,)) if inv.ndim else inv
+    accounts = _Accounts(account, wallet_balance, n_rows, inv)
+    return s, q, e, p, inv, accounts, wrap
+
+
+def cross_equity(
+    wallet_balance: Any, side: Any, size: Any, entry_price: Any, mark_price: Any, contract: Any = "linear", account: Any = None
+) -> Any:
+    """Cross-margin equity (margin balance): ``wallet_balance + sum(uPnL)`` [settlement asset].
+
+    Parameters
+    ----------
+    wallet_balance : float or array
+        The account's wallet balance [settlement asset], after realized PnL,
+        fees and funding. One value per account; with ``account`` given, a
+        column repeating each account's balance on its rows.
+    side, size, entry_price, mark_price, contract
+        One row per position of the account(s).
+    account : array, optional
+        Account label of each position. Without it all positions form one
+        account and the result is a float; with it, a Series by account.
+
+    Examples
+    --------
+    W3: 500 USDT backing a BTC long (0.04 from 50,000, now 51,000) and an ETH
+    long (0.8 from 2,500, now 2,200): 500 + 40 - 240 = 300 USDT.
+
+    >>> round(cross_equity(500, ["long", "long"], [0.04, 0.8], [50_000, 2_500], [51_000, 2_200]), 9)
+    300.0
+    """
+    s, q, e, p, inv, accounts, _ = _cross_rows(wallet_balance, side, size, entry_price, mark_price, contract, account)
+    return accounts.per_account(accounts.wallet + accounts.total(_pnl(s, q, e, p, inv)))
+
+
+def cross_maint_margin(
+    size: Any,
+    mark_price: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+    close_fee_rate: Any = 0.0,
+    account: Any = None,
+) -> Any:
+    """Total maintenance margin of a cross account: the sum of :func:`maint_margin` [settlement asset].
+
+    Examples
+    --------
+    W5 after ALT1 pumps 30 %: 39 + 10 + 10 + 10 = 69 USDT.
+
+    >>> round(cross_maint_margin([30, 10_000, 2_000, 0.04], [130, 0.1, 0.5, 50_000], [0.01, 0.01, 0.01, 0.005]), 9)
+    69.0
+    """
+    mm = np.atleast_1d(maint_margin(size, mark_price, mmr, maint_amount, contract, close_fee_rate))
+    accounts = _Accounts(account, 0.0, mm.shape[0], np.asarray(False))
+    return accounts.per_account(accounts.total(np.asarray(mm, dtype=np.float64)))
+
+
+def cross_liq_price(
+    wallet_balance: Any,
+    side: Any,
+    size: Any,
+    entry_price: Any,
+    mark_price: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+    close_fee_rate: Any = 0.0,
+    account: Any = None,
+) -> Any:
+    """Cross-margin liquidation price of each position, the others held at their mark prices.
+
+    The account is liquidated when ``equity <= sum(MM)``. Holding every other
+    position of the account at its mark price, the price of position ``i``
+    that reaches it is the isolated liquidation price with the margin::
+
+        wallet_balance + sum over j != i of (uPnL_j - MM_j)
+
+    which is Binance's cross formula (``WB - TMM1 + UPNL1``). Tiers are those
+    of the notional at the mark price for the others, at the liquidation price
+    for position ``i``. NaN where no positive finite price liquidates.
+
+    Examples
+    --------
+    W3: with BTC held at 51,000, the ETH long is liquidated at about 1,846.98.
+
+    >>> lp = cross_liq_price(500, ["long", "long"], [0.04, 0.8], [50_000, 2_500], [51_000, 2_500])
+    >>> round(float(lp[1]), 2)
+    1846.98
+    """
+    s, q, e, p, inv, accounts, wrap = _cross_rows(
+        wallet_balance, side, size, entry_price, mark_price, contract, account, dict(close_fee_rate=close_fee_rate)
+    )
+    fee = inp.rate("close_fee_rate", close_fee_rate)
+    n = _notional(q, p, inv)
+    rate, amount = _rate_and_amount(mmr, maint_amount, n)
+    spare = _pnl(s, q, e, p, inv) - (n * (rate + fee) - amount)  # what each position adds to the account
+    others = (accounts.wallet + accounts.total(spare))[accounts.codes] - spare
+    return wrap(_liq_price(s, q, e, others, mmr, maint_amount, inv, fee))
+
+
+def margin_ratio(equity: Any, maint_margin: Any) -> Any:
+    """Binance's margin ratio: ``maint_margin / equity`` [decimal].
+
+    0 is safe; 1 (100 %) is liquidation. ``inf`` where the equity is zero or
+    negative while maintenance margin is owed.
+
+    Examples
+    --------
+    W5 after the 30 % pump: 69 / 100.
+
+    >>> margin_ratio(100, 69)
+    0.69
+    """
+    _, wrap = inp.shape_and_wrapper(dict(equity=equity, maint_margin=maint_margin))
+    eq = inp.finite("equity", equity)
+    mm = inp.non_negative("maint_margin", maint_margin)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(eq > 0, mm / np.where(eq > 0, eq, 1.0), np.where(mm > 0, np.inf, 0.0))
+    return wrap(ratio)
+
+
+def margin_call(equity: Any, maint_margin: Any, threshold: Any = DEFAULT_MARGIN_CALL) -> Any:
+    """True where the margin ratio has reached ``threshold`` [decimal, default 0.8].
+
+    A margin call warns before liquidation (ratio 1).
+
+    Examples
+    --------
+    W2 in cross mode: 1,000 USDT behind 0.1 BTC; at 40,500 equity is 10 and
+    maintenance margin 20.25, well past the call.
+
+    >>> margin_call(1_000 - 0.1 * 9_500, 0.1 * 40_500 * 0.005)
+    True
+    """
+    _, wrap = inp.shape_and_wrapper(dict(equity=equity, maint_margin=maint_margin, threshold=threshold))
+    ratio = np.asarray(margin_ratio(equity, maint_margin))
+    return wrap(ratio >= inp.positive("threshold", threshold))
+
+
+def isolated_account_value(
+    free_balance: Any,
+    side: Any,
+    size: Any,
+    entry_price: Any,
+    mark_price: Any,
+    margin: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+) -> float:
+    """What an account of isolated positions is worth at the mark prices [settlement asset].
+
+    ``free_balance`` (what no position holds) plus, for each position,
+    ``margin + uPnL`` while it is alive, 0 once ``margin + uPnL <= MM`` (a
+    liquidated isolated position loses its margin and nothing more).
+
+    Examples
+    --------
+    W3 at BTC 51,000 and ETH 2,200: the ETH long is liquidated (-200), the
+    account keeps 100 + 200 + 40 = 340 USDT.
+
+    >>> round(isolated_account_value(100, ["long", "long"], [0.04, 0.8], [50_000, 2_500], [51_000, 2_200], [200, 200]), 9)
+    340.0
+    """
+    s, q, e, p, inv, _, _ = _cross_rows(0.0, side, size, entry_price, mark_price, contract, None, dict(margin=margin))
+    m = np.broadcast_to(inp.non_negative("margin", margin), s.shape)
+    n = _notional(q, p, inv)
+    rate, amount = _rate_and_amount(mmr, maint_amount, n)
+    value = m + _pnl(s, q, e, p, inv)
+    alive = value > n * rate - amount
+    return float(inp.finite("free_balance", free_balance) + np.where(alive, value, 0.0).sum())
+
+
+def cross_account_value(
+    wallet_balance: Any,
+    side: Any,
+    size: Any,
+    entry_price: Any,
+    mark_price: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+) -> float:
+    """What a cross account is worth at the mark prices [settlement asset].
+
+    Its equity while ``equity > sum(MM)``; 0 once it is liquidated, when every
+    position goes and the whole balance with them.
+
+    Examples
+    --------
+    W3 in cross: alive at ETH 2,200 with 300 USDT; at 1,800 equity would be
+    -20 and the whole 500 is gone.
+
+    >>> args = (500, ["long", "long"], [0.04, 0.8], [50_000, 2_500])
+    >>> round(cross_account_value(*args, [51_000, 2_200]), 9), cross_account_value(*args, [51_000, 1_800])
+    (300.0, 0.0)
+    """
+    equity = cross_equity(wallet_balance, side, size, entry_price, mark_price, contract)
+    mm = cross_maint_margin(size, mark_price, mmr, maint_amount, contract)
+    return float(equity) if equity > mm else 0.0
+
+
+# ---------------------------------------------------------------------------
+# sizing and comparing modes
+
+
+def max_position_size(
+    balance: Any, leverage: Any, price: Any, tiers: Any = None, contract: Any = "linear", open_fee_rate: Any = 0.0
+) -> Any:
+    """Largest position a balance can open at a leverage [base asset, or quote for inverse].
+
+    The initial margin plus the fee to open must fit in the balance:
+    ``notional * (1/leverage + open_fee_rate) <= balance``; with a tier table
+    the notional is also capped by the highest tier whose ``max_leverage``
+    allows ``leverage``. NaN where no tier allows the leverage.
+
+    Examples
+    --------
+    W1: 1,000 USDT at 10x and 50,000 opens at most 0.2 BTC.
+
+    >>> round(max_position_size(1_000, 10, 50_000), 12)
+    0.2
+    """
+    _, wrap = inp.shape_and_wrapper(dict(balance=balance, leverage=leverage, price=price, contract=contract, open_fee_rate=open_fee_rate))
+    bal = inp.non_negative("balance", balance)
+    lev = inp.positive("leverage", leverage)
+    p = inp.positive("price", price)
+    inv = _contract(contract)
+    n = bal / (1 / lev + inp.rate("open_fee_rate", open_fee_rate))
+    table = TierTable.load(tiers) if isinstance(tiers, str) else tiers
+    if table is not None:
+        n = np.minimum(n, table.max_notional(lev))
+    size = np.where(inv, n * p, n / p) if inv.ndim else (n * p if inv else n / p)
+    return wrap(size)
+
+
+def compare_margin_modes(
+    wallet_balance: Any,
+    side: Any,
+    size: Any,
+    entry_price: Any,
+    mark_price: Any,
+    margin: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+) -> pd.DataFrame:
+    """The same positions under isolated and under cross margin, side by side.
+
+    One account: ``wallet_balance`` is all it holds [settlement asset];
+    ``margin`` is what each position would have in isolated mode. Columns:
+
+    * ``isolated_liq_price``: each position on its own margin;
+    * ``isolated_max_loss``: its margin, the most it can lose;
+    * ``cross_liq_price``: the others held at their mark prices;
+    * ``cross_max_loss``: the account's current equity, all of which a cross
+      liquidation takes.
+
+    Examples
+    --------
+    W2: 100 USDT isolated vs the whole 1,000 USDT in cross.
+
+    >>> compare_margin_modes(1_000, "long", 0.1, 50_000, 50_000, 100).round(2).to_dict("records")
+    [{'isolated_liq_price': 49246.23, 'isolated_max_loss': 100.0, 'cross_liq_price': 40201.01, 'cross_max_loss': 1000.0}]
+    """
+    iso = np.atleast_1d(isolated_liq_price(side, size, entry_price, margin, mmr, maint_amount, contract))
+    cross = np.atleast_1d(cross_liq_price(wallet_balance, side, size, entry_price, mark_price, mmr, maint_amount, contract))
+    equity = cross_equity(wallet_balance, side, size, entry_price, mark_price, contract)
+    n_rows = cross.shape[0]
+    index = next((a.index for a in (side, size, entry_price, mark_price, margin) if isinstance(a, pd.Series)), None)
+    return pd.DataFrame(
+        {
+            "isolated_liq_price": np.broadcast_to(iso, (n_rows,)),
+            "isolated_max_loss": np.broadcast_to(inp.non_negative("margin", margin), (n_rows,)),
+            "cross_liq_price": cross,
+            "cross_max_loss": np.full(n_rows, max(equity, 0.0)),
+        },
+        index=index,
+    )

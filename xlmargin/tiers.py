@@ -1,0 +1,250 @@
+"""Tier tables: the maintenance-margin brackets ("risk limits", "leverage brackets").
+
+A tier table says which maintenance margin rate (``mmr``) and maintenance
+amount (``maint_amount``, Binance's "cum") apply to a position, by the
+position's notional. Each row is one tier::
+
+    notional_floor  notional_cap  max_leverage  mmr    maint_amount
+    0               50_000        125           0.004  0
+    50_000          600_000       100           0.005  50
+    ...
+
+Notional is in the settlement asset: quote currency (USDT) for linear
+contracts, coin (BTC) for inverse ones. A notional ``n`` falls in the tier with
+``notional_floor < n <= notional_cap`` (Binance's convention: a notional
+exactly at a boundary belongs to the lower tier; a zero notional to the first
+tier); the last tier also takes any notional beyond its cap. Maintenance margin is ``n * mmr - maint_amount``.
+
+The maintenance amounts are *consistent* when maintenance margin is continuous
+at each boundary::
+
+    maint_amount[i] = maint_amount[i-1] + notional_floor[i] * (mmr[i] - mmr[i-1])
+
+A table whose amounts break this is usable but raises
+:class:`~xlmargin.errors.TierTableWarning`; a table with missing amounts gets
+the consistent ones rebuilt.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from os import PathLike
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import TierTableError, TierTableWarning
+
+__all__ = ["TierTable"]
+
+COLUMNS = ("notional_floor", "notional_cap", "max_leverage", "mmr", "maint_amount")
+_DATA = "data/tiers"
+
+
+@dataclass(frozen=True, eq=False)
+class TierTable:
+    """A validated tier table; build it with one of the ``from_*`` loaders.
+
+    Attributes
+    ----------
+    notional_floor, notional_cap : ndarray
+        Notional range of each tier [settlement asset]; contiguous, from 0.
+    max_leverage : ndarray
+        Highest leverage allowed in each tier [x].
+    mmr : ndarray
+        Maintenance margin rate of each tier [decimal, 0.005 is 0.5 %].
+    maint_amount : ndarray
+        Maintenance amount of each tier [settlement asset].
+    meta : dict
+        Free-form provenance (exchange, contract, date of the figures, source).
+
+    Examples
+    --------
+    >>> tiers = TierTable.from_rows([
+    ...     [0, 50_000, 125, 0.004, 0],
+    ...     [50_000, 250_000, 100, 0.005, 50],
+    ... ])
+    >>> tiers.tier_index([10_000, 50_000, 1e9]).tolist()
+    [0, 0, 1]
+    """
+
+    notional_floor: np.ndarray
+    notional_cap: np.ndarray
+    max_leverage: np.ndarray
+    mmr: np.ndarray
+    maint_amount: np.ndarray
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        arrays = {}
+        for name in COLUMNS:
+            try:
+                arr = np.array(getattr(self, name), dtype=np.float64, ndmin=1)
+            except (TypeError, ValueError):
+                raise TierTableError("tiers", f"column {name} must hold numbers") from None
+            arr.setflags(write=False)
+            arrays[name] = arr
+        n = len(arrays["mmr"])
+        if n == 0 or any(len(a) != n for a in arrays.values()):
+            raise TierTableError("tiers", "must have at least one row and the same number of values in every column")
+        if np.isnan(arrays["maint_amount"]).all():
+            arrays["maint_amount"] = consistent_maint_amounts(arrays["notional_floor"], arrays["mmr"])
+        for name, arr in arrays.items():
+            object.__setattr__(self, name, arr)
+        self._validate()
+
+    # -- validation ---------------------------------------------------------
+    def _validate(self) -> None:
+        floor, cap = self.notional_floor, self.notional_cap
+        checks = [
+            (~np.isfinite(floor) | (floor < 0), "notional_floor must be a finite number >= 0"),
+            (~(cap > floor), "notional_cap must be greater than notional_floor"),
+            (~np.isfinite(cap[:-1]), "notional_cap must be finite except in the last tier"),
+            (~((self.mmr >= 0) & (self.mmr < 1)), "mmr must be a rate in [0, 1)"),
+            (~((self.max_leverage > 0) & np.isfinite(self.max_leverage)), "max_leverage must be a finite number > 0"),
+            (~np.isfinite(self.maint_amount), "maint_amount must be a finite number (leave the whole column empty to rebuild it)"),
+        ]
+        for bad, message in checks:
+            if bad.any():
+                raise TierTableError("tiers", f"has a bad tier: {message}", int(np.argmax(bad)) + 1)
+        if floor[0] != 0:
+            raise TierTableError("tiers", "must start at notional_floor 0", 1)
+        gap = ~np.isclose(cap[:-1], floor[1:], rtol=1e-12, atol=0)
+        if gap.any():
+            i = int(np.argmax(gap))
+            raise TierTableError(
+                "tiers",
+                f"is not contiguous: tier {i + 1} ends at {cap[i]:g} but tier {i + 2} starts at {floor[i + 1]:g}",
+                i + 2,
+            )
+        expected = consistent_maint_amounts(floor, self.mmr, self.maint_amount[0])
+        jump = self.maint_amount - expected
+        tolerance = 1e-9 * np.maximum(1.0, floor * self.mmr)
+        if (np.abs(jump) > tolerance).any():
+            i = int(np.argmax(np.abs(jump) > tolerance))
+            warnings.warn(
+                f"tier table{self._label()}: maintenance margin jumps by {-jump[i]:g} at notional "
+                f"{floor[i]:g} (tier {i + 1}); a consistent maint_amount there is {expected[i]:g}",
+                TierTableWarning,
+                stacklevel=4,
+            )
+
+    def _label(self) -> str:
+        name = self.meta.get("name")
+        return f" {name!r}" if name else ""
+
+    # -- lookups ------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.mmr)
+
+    def tier_index(self, notional: Any) -> np.ndarray:
+        """0-based tier of each notional [settlement asset] (floor < notional <= cap)."""
+        idx = np.searchsorted(self.notional_floor, np.asarray(notional, dtype=np.float64), side="left") - 1
+        return np.clip(idx, 0, len(self) - 1)
+
+    def max_notional(self, leverage: Any) -> np.ndarray:
+        """Largest notional [settlement asset] a position may have at ``leverage``.
+
+        It is the cap of the highest tier whose ``max_leverage`` allows the
+        leverage; NaN where no tier allows it.
+        """
+        lev = np.asarray(leverage, dtype=np.float64)
+        allowed = self.max_leverage[None, :] >= lev.reshape(-1, 1)
+        caps = np.where(allowed, self.notional_cap[None, :], -np.inf).max(axis=1)
+        return np.where(caps > 0, caps, np.nan).reshape(lev.shape)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table as a DataFrame with the columns of :data:`COLUMNS`."""
+        return pd.DataFrame({name: getattr(self, name) for name in COLUMNS})
+
+    def __repr__(self) -> str:
+        return f"TierTable{self._label()} with {len(self)} tiers\n{self.to_frame().to_string(index=False)}"
+
+    # -- loaders ------------------------------------------------------------
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, meta: dict[str, str] | None = None) -> TierTable:
+        """Build from a DataFrame with the columns of :data:`COLUMNS`.
+
+        ``maint_amount`` may be missing (or all empty): it is then rebuilt
+        from the floors and rates so that maintenance margin is continuous.
+        """
+        missing = [c for c in COLUMNS[:4] if c not in frame.columns]
+        if missing:
+            raise TierTableError("tiers", f"is missing the column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}")
+        amounts = frame["maint_amount"] if "maint_amount" in frame.columns else np.nan
+        columns = {c: frame[c].to_numpy() for c in COLUMNS[:4]}
+        return cls(**columns, maint_amount=np.broadcast_to(amounts, len(frame)), meta=dict(meta or {}))
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[Any]], meta: dict[str, str] | None = None) -> TierTable:
+        """Build from a 2-D list, as Excel passes a range.
+
+        Columns in the order of :data:`COLUMNS`; the fifth (``maint_amount``)
+        may be left out or left empty to have it rebuilt. A first row of text
+        is taken as a header and skipped; wholly empty rows are dropped.
+        """
+        rows = [list(r) for r in rows if any(v not in (None, "") for v in r)]
+        if rows and all(isinstance(v, str) for v in rows[0] if v not in (None, "")):
+            rows = rows[1:]
+        if not rows or any(len(r) not in (4, 5) for r in rows):
+            raise TierTableError("tiers", f"must have 4 or 5 columns: {', '.join(COLUMNS)}")
+        cleaned = [[np.nan if v in (None, "") else v for v in r] + [np.nan] * (5 - len(r)) for r in rows]
+        return cls(*zip(*cleaned), meta=dict(meta or {}))
+
+    @classmethod
+    def from_csv(cls, path: str | PathLike[str]) -> TierTable:
+        """Read a CSV file with a header of :data:`COLUMNS`.
+
+        Lines starting with ``#`` before the header are provenance, written
+        as ``# key: value``; they become :attr:`meta`.
+        """
+        with open(path, encoding="utf-8") as handle:
+            return cls._read_csv(handle, {})
+
+    @classmethod
+    def _read_csv(cls, handle: Any, meta: dict[str, str]) -> TierTable:
+        lines = handle.read().splitlines()
+        for line in lines:
+            if line.startswith("#") and ":" in line:
+                key, _, value = line[1:].partition(":")
+                meta.setdefault(key.strip(), value.strip())
+        body = "\n".join(line for line in lines if not line.startswith("#"))
+        frame = pd.read_csv(pd.io.common.StringIO(body))
+        return cls.from_frame(frame, meta=meta)
+
+    @classmethod
+    def load(cls, name: str) -> TierTable:
+        """One of the tier tables shipped with xlmargin, by name.
+
+        >>> sorted(TierTable.available())[:1]
+        ['binance_coinm_btcusd_perp']
+        """
+        if name not in cls.available():
+            raise TierTableError("tiers", f"{name!r} is not a shipped table; choose one of {', '.join(cls.available())}")
+        with resources.files("xlmargin").joinpath(f"{_DATA}/{name}.csv").open(encoding="utf-8") as handle:
+            return cls._read_csv(handle, {"name": name})
+
+    @staticmethod
+    def available() -> list[str]:
+        """Names of the shipped tier tables."""
+        folder = resources.files("xlmargin").joinpath(_DATA)
+        return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv"))
+
+
+def consistent_maint_amounts(notional_floor: Any, mmr: Any, first: float = 0.0) -> np.ndarray:
+    """Maintenance amounts that make maintenance margin continuous [settlement asset].
+
+    ``maint_amount[i] = maint_amount[i-1] + notional_floor[i] * (mmr[i] - mmr[i-1])``,
+    starting from ``first`` (0 for a table whose first tier starts at 0).
+
+    >>> consistent_maint_amounts([0, 50_000, 250_000], [0.004, 0.005, 0.01]).tolist()
+    [0.0, 50.0, 1300.0]
+    """
+    floor = np.asarray(notional_floor, dtype=np.float64)
+    rates = np.asarray(mmr, dtype=np.float64)
+    steps = np.concatenate([[first], floor[1:] * np.diff(rates)])
+    return np.cumsum(steps)
