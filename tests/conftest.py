@@ -1,7 +1,14 @@
 """Test-wide setup."""
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_invariants.py  for a long search
+settings.register_profile("thorough", max_examples=3000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(params=["scalar", "list", "ndarray", "series"])

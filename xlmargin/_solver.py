@@ -11,7 +11,16 @@ with ``s_u = s, e_u = E`` (linear) or ``s_u = -s, e_u = 1/E`` (inverse), so the
 root in one tier is ``u = (m + cum - s_u*q*e_u) / (q*rate - s_u*q)``.
 
 With a tier table the root must lie in the tier whose notional range holds
-``q*u``. Starting at the tier of the entry notional, the solver steps one tier
+``q*u``. In ``u`` the balance ``f(u) = m + uPnL - MM`` has the slope
+``q*(s_u - rate)`` in every tier, so it is strictly monotone within tiers.
+
+*Continuous tables* (consistent maintenance amounts, the normal case): ``f`` is
+continuous and strictly monotone, the root is unique, and the root lies above
+the boundary notional ``b`` exactly when ``s_u * f(b/q) < 0``. Counting those
+boundaries gives the tier without a search; one division gives the root.
+
+*Tables with jumps* (inconsistent amounts): starting at the tier of the entry
+notional, the solver steps one tier
 at a time in the direction of the root (toward the adverse side when the
 position is healthy at entry). If the next tier's equation already has the
 position past liquidation at the boundary (maintenance margin jumps there in a
@@ -50,11 +59,14 @@ def no_answer_to_nan(u: np.ndarray) -> np.ndarray:
     return np.where((u > 0) & (u < np.inf), u, np.nan)
 
 
-def solve_tiered(s, q, e, m, fee, floors, caps, rates, cums, engine: str | None = None) -> np.ndarray:
+def solve_tiered(
+    s, q, e, m, fee, floors, caps, rates, cums, continuous: bool, engine: str | None = None
+) -> np.ndarray:
     """Tier-consistent root in ``u`` for every row; NaN where there is none.
 
     ``s, q, e, m, fee`` broadcast against each other; ``floors, caps, rates,
-    cums`` describe one tier table (1-D, ascending).
+    cums`` describe one tier table (1-D, ascending); ``continuous`` says that
+    its maintenance amounts make maintenance margin continuous.
     """
     engine = engine or ENGINE
     if engine not in ("auto", "numpy", "numba"):
@@ -69,14 +81,40 @@ def solve_tiered(s, q, e, m, fee, floors, caps, rates, cums, engine: str | None 
         args = [np.ascontiguousarray(a).reshape(-1) for a in args]
     table = [np.ascontiguousarray(t, dtype=np.float64) for t in (floors, caps, rates, cums)]
     if engine == "numpy" or numba is None:
-        u = _solve_numpy(*args, *table)
+        u = _count_numpy(*args, *table) if continuous else _step_numpy(*args, *table)
     else:
         u = np.empty(args[0].shape[0])
-        _solve_compiled(*args, *table, u)
+        (_count_compiled if continuous else _step_compiled)(*args, *table, u)
     return u.reshape(shape)
 
 
-def _solve_numpy(s, q, e, m, fee, floors, caps, rates, cums):
+def _count_numpy(s, q, e, m, fee, floors, caps, rates, cums):
+    n0 = q * e
+    x = s * m - n0
+    t = np.zeros(n0.shape, dtype=np.intp)
+    for j in range(1, len(floors)):
+        b = floors[j]
+        # s*f(b) < 0, i.e. the root lies above boundary j (s*s == 1 rearranged)
+        t += x + b < s * (b * (rates[j] + fee) - cums[j])
+    return no_answer_to_nan(root(s, q, e, m, rates[t] + fee, cums[t]))
+
+
+def _count_loop(s, q, e, m, fee, floors, caps, rates, cums, out):  # pragma: no cover - compiled
+    """The same count as :func:`_count_numpy`, one row at a time."""
+    for i in numba.prange(out.shape[0]):
+        si, qi, mi, fi = s[i], q[i], m[i], fee[i]
+        n0 = qi * e[i]
+        x = si * mi - n0
+        t = 0
+        for j in range(1, floors.shape[0]):
+            b = floors[j]
+            if x + b < si * (b * (rates[j] + fi) - cums[j]):
+                t += 1
+        u = (mi + cums[t] - si * n0) / (qi * (rates[t] + fi) - si * qi)
+        out[i] = u if (u > 0 and u < np.inf) else np.nan
+
+
+def _step_numpy(s, q, e, m, fee, floors, caps, rates, cums):
     last = len(floors) - 1
     t = np.clip(np.searchsorted(floors, q * e, side="left") - 1, 0, last)
     rate = rates[t] + fee
@@ -103,8 +141,8 @@ def _solve_numpy(s, q, e, m, fee, floors, caps, rates, cums):
     return no_answer_to_nan(out)
 
 
-def _solve_loop(s, q, e, m, fee, floors, caps, rates, cums, out):  # pragma: no cover - compiled
-    """The same stepping as :func:`_solve_numpy`, one row at a time."""
+def _step_loop(s, q, e, m, fee, floors, caps, rates, cums, out):  # pragma: no cover - compiled
+    """The same stepping as :func:`_step_numpy`, one row at a time."""
     last = floors.shape[0] - 1
     for i in numba.prange(out.shape[0]):
         si, qi, mi, fi = s[i], q[i], m[i], fee[i]
@@ -135,4 +173,6 @@ def _solve_loop(s, q, e, m, fee, floors, caps, rates, cums, out):  # pragma: no 
         out[i] = u if (u > 0 and u < np.inf) else np.nan
 
 
-_solve_compiled = numba.njit(parallel=True, cache=True)(_solve_loop) if numba is not None else None
+if numba is not None:
+    _count_compiled = numba.njit(parallel=True, cache=True)(_count_loop)
+    _step_compiled = numba.njit(parallel=True, cache=True)(_step_loop)

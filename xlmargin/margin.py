@@ -113,7 +113,8 @@ def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee) -> np.ndarr
         rate = inp.rate("mmr", mmr) + fee
         u = no_answer_to_nan(root(s_u, q, e_u, margin, rate, inp.non_negative("maint_amount", maint_amount)))
     else:
-        u = solve_tiered(s_u, q, e_u, margin, fee, tiers.notional_floor, tiers.notional_cap, tiers.mmr, tiers.maint_amount)
+        table = (tiers.notional_floor, tiers.notional_cap, tiers.mmr, tiers.maint_amount)
+        u = solve_tiered(s_u, q, e_u, margin, fee, *table, continuous=tiers.continuous)
     if inverse.ndim == 0:
         return 1 / u if inverse else u
     return np.where(inverse, 1 / u, u)
@@ -529,7 +530,7 @@ def cross_liq_price(
     n = _notional(q, p, inv)
     rate, amount = _rate_and_amount(mmr, maint_amount, n)
     spare = _pnl(s, q, e, p, inv) - (n * (rate + fee) - amount)  # what each position adds to the account
-    others = (accounts.wallet + accounts.total(spare))[accounts.codes] - spare
+    others = accounts.wallet[accounts.codes] + (accounts.total(spare)[accounts.codes] - spare)
     return wrap(_liq_price(s, q, e, others, mmr, maint_amount, inv, fee))
 
 

@@ -61,6 +61,9 @@ class TierTable:
         Maintenance amount of each tier [settlement asset].
     meta : dict
         Free-form provenance (exchange, contract, date of the figures, source).
+    continuous : bool
+        True when the maintenance amounts make maintenance margin continuous
+        at every boundary (set by validation).
 
     Examples
     --------
@@ -78,6 +81,7 @@ class TierTable:
     mmr: np.ndarray
     maint_amount: np.ndarray
     meta: dict[str, str] = field(default_factory=dict)
+    continuous: bool = field(init=False, default=True)
 
     def __post_init__(self) -> None:
         arrays = {}
@@ -124,7 +128,8 @@ class TierTable:
         expected = consistent_maint_amounts(floor, self.mmr, self.maint_amount[0])
         jump = self.maint_amount - expected
         tolerance = 1e-9 * np.maximum(1.0, floor * self.mmr)
-        if (np.abs(jump) > tolerance).any():
+        object.__setattr__(self, "continuous", not (np.abs(jump) > tolerance).any())
+        if not self.continuous:
             i = int(np.argmax(np.abs(jump) > tolerance))
             warnings.warn(
                 f"tier table{self._label()}: maintenance margin jumps by {-jump[i]:g} at notional "
