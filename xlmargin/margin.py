@@ -169,12 +169,13 @@ def unrealized_pnl(side: Any, size: Any, entry_price: Any, mark_price: Any, cont
 
     Examples
     --------
-    W1: a 0.2 BTC long from 50,000 at 48,000 loses 400 USDT.
+    W1: a 0.2 BTC long from 50,000 at 48,000 loses 400 USDT; a short of
+    3,000,000 USD of BTCUSD from 60,000 gains 10 BTC when the price falls to 50,000.
 
     >>> unrealized_pnl("long", 0.2, 50_000, 48_000)
     -400.0
     >>> round(unrealized_pnl("short", 3_000_000, 60_000, 50_000, "inverse"), 6)
-    -10.0
+    10.0
     """
     _, wrap = inp.shape_and_wrapper(dict(side=side, size=size, entry_price=entry_price, mark_price=mark_price, contract=contract))
     s, q, e, inv = _position_args(side, size, entry_price, contract)
@@ -562,11 +563,12 @@ def margin_call(equity: Any, maint_margin: Any, threshold: Any = DEFAULT_MARGIN_
 
     Examples
     --------
-    W2 in cross mode: 1,000 USDT behind 0.1 BTC; at 40,500 equity is 10 and
-    maintenance margin 20.25, well past the call.
+    W2 in cross mode: 1,000 USDT behind 0.1 BTC from 50,000. At 40,300 the
+    equity is 30 against 20.15 of maintenance margin (ratio 0.67); at 40,250,
+    25 against 20.125 (ratio 0.805): the call, before liquidation at 40,201.
 
-    >>> margin_call(1_000 - 0.1 * 9_500, 0.1 * 40_500 * 0.005)
-    True
+    >>> margin_call(30, 20.15), margin_call(25, 20.125)
+    (False, True)
     """
     _, wrap = inp.shape_and_wrapper(dict(equity=equity, maint_margin=maint_margin, threshold=threshold))
     ratio = np.asarray(margin_ratio(equity, maint_margin))

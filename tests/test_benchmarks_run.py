@@ -1,0 +1,17 @@
+"""The benchmarks still run (tiny sizes; they print figures, they assert nothing about time)."""
+
+import pathlib
+import subprocess
+import sys
+
+BENCHMARKS = pathlib.Path(__file__).parent / "benchmarks"
+
+
+def test_liq_price_benchmark_runs_and_agrees_with_itself():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_liq_price.py"), "--rows", "2000", "--repeat", "1", "--loop-sample", "200"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "tiered call vs baseline" in result.stdout

@@ -1,0 +1,5 @@
+"""``python -m xlmargin`` is the ``xlmargin`` command."""
+
+from .cli import main
+
+main()
