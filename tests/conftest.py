@@ -2,6 +2,12 @@
 
 import os
 
+# The Excel functions are tested through xlwings' Office.js call path (xlwings Server / Lite).
+# xlwings picks its decorators when it is first imported, so this must come before any import
+# of xlwings. The "noncommercial" key is xlwings' key for noncommercial use, which these tests are.
+os.environ["XLWINGS_ON_SERVER"] = "true"
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
 import numpy as np
 import pytest
 from hypothesis import settings

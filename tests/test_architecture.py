@@ -26,6 +26,13 @@ def test_core_imports_nothing_of_excel_files_or_the_cli():
         assert not set(imported_modules(PACKAGE / name)) & EXCEL_AND_FILES, name
 
 
+def test_core_never_imports_the_layers_above_it():
+    for name in CORE:
+        tree = ast.parse((PACKAGE / name).read_text())
+        relative = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0]
+        assert not [m for m in relative if m.split(".")[0] in ("excel", "cli", "files")], name
+
+
 def test_importing_the_core_loads_no_excel_library():
     code = "import sys, xlmargin; print(sorted(m for m in %r if m in sys.modules))" % sorted(EXCEL_AND_FILES)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

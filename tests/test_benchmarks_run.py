@@ -15,3 +15,11 @@ def test_liq_price_benchmark_runs_and_agrees_with_itself():
     )
     assert result.returncode == 0, result.stderr
     assert "tiered call vs baseline" in result.stdout
+
+
+def test_udf_call_benchmark_runs():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_udf_calls.py"), "--rows", "50"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "faster as one range call" in result.stdout

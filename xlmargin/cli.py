@@ -7,6 +7,7 @@ a non-zero exit status; it never shows a traceback for bad input.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import pandas as pd
@@ -58,6 +59,35 @@ def tiers(name: str | None) -> None:
         click.echo(f"# {key}: {value}")
     with pd.option_context("display.float_format", "{:,.6g}".format):
         click.echo(table.to_frame().to_string(index=False))
+
+
+@main.group()
+def excel() -> None:
+    """Set up the Excel functions in an xlwings runtime."""
+
+
+@excel.command()
+@click.argument("runtime", type=click.Choice(["com", "lite", "server"]))
+@click.option("--write", "folder", type=click.Path(file_okay=False), help="Also write the runtime's files into FOLDER.")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist in FOLDER.")
+def setup(runtime: str, folder: str | None, force: bool) -> None:
+    """Print the setup of RUNTIME: com (Windows add-in), lite (xlwings Lite) or server (xlwings Server)."""
+    from .excel.runtimes import RUNTIMES, setup_text
+    from .files import write_text_atomically
+
+    click.echo(setup_text(runtime), nl=False)
+    if folder:
+        for filename, content in RUNTIMES[runtime].files.items():
+            path = write_text_atomically(Path(folder) / filename, content, force=force)
+            click.echo(f"wrote {path}")
+
+
+@excel.command()
+def reference() -> None:
+    """Print the function reference (Markdown) that docs/excel.md contains."""
+    from .excel.runtimes import reference_markdown
+
+    click.echo(reference_markdown(), nl=False)
 
 
 def _fmt(value: object) -> str:

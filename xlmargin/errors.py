@@ -28,6 +28,8 @@ class InputError(XlmarginError, ValueError):
     ----------
     argument : str
         The name of the argument at fault, as it appears in the signature.
+    reason : str
+        What is wrong, without the argument's name and the row.
     row : int or None
         For array arguments, the first bad row counting from 1 (as a
         spreadsheet does); ``None`` for a scalar argument or a whole-argument
@@ -36,6 +38,7 @@ class InputError(XlmarginError, ValueError):
 
     def __init__(self, argument: str, message: str, row: int | None = None):
         self.argument = argument
+        self.reason = message
         self.row = row
         where = f" (row {row})" if row is not None else ""
         super().__init__(f"{argument} {message}{where}")

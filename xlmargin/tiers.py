@@ -27,8 +27,10 @@ the consistent ones rebuilt.
 
 from __future__ import annotations
 
+import functools
+import types
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from os import PathLike
@@ -59,7 +61,7 @@ class TierTable:
         Maintenance margin rate of each tier [decimal, 0.005 is 0.5 %].
     maint_amount : ndarray
         Maintenance amount of each tier [settlement asset].
-    meta : dict
+    meta : mapping (read-only)
         Free-form provenance (exchange, contract, date of the figures, source).
     continuous : bool
         True when the maintenance amounts make maintenance margin continuous
@@ -80,7 +82,7 @@ class TierTable:
     max_leverage: np.ndarray
     mmr: np.ndarray
     maint_amount: np.ndarray
-    meta: dict[str, str] = field(default_factory=dict)
+    meta: Mapping[str, str] = field(default_factory=dict)
     continuous: bool = field(init=False, default=True)
 
     def __post_init__(self) -> None:
@@ -99,6 +101,7 @@ class TierTable:
             arrays["maint_amount"] = consistent_maint_amounts(arrays["notional_floor"], arrays["mmr"])
         for name, arr in arrays.items():
             object.__setattr__(self, name, arr)
+        object.__setattr__(self, "meta", types.MappingProxyType(dict(self.meta)))
         self._validate()
 
     # -- validation ---------------------------------------------------------
@@ -230,14 +233,25 @@ class TierTable:
         """
         if name not in cls.available():
             raise TierTableError("tiers", f"{name!r} is not a shipped table; choose one of {', '.join(cls.available())}")
-        with resources.files("xlmargin").joinpath(f"{_DATA}/{name}.csv").open(encoding="utf-8") as handle:
-            return cls._read_csv(handle, {"name": name})
+        return _load_shipped(name)
 
     @staticmethod
     def available() -> list[str]:
         """Names of the shipped tier tables."""
-        folder = resources.files("xlmargin").joinpath(_DATA)
-        return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv"))
+        return list(_shipped_names())
+
+
+@functools.cache
+def _shipped_names() -> tuple[str, ...]:
+    folder = resources.files("xlmargin").joinpath(_DATA)
+    return tuple(sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv")))
+
+
+@functools.cache
+def _load_shipped(name: str) -> TierTable:
+    """Shipped tables are read once: a TierTable cannot be changed once built."""
+    with resources.files("xlmargin").joinpath(f"{_DATA}/{name}.csv").open(encoding="utf-8") as handle:
+        return TierTable._read_csv(handle, {"name": name})
 
 
 def consistent_maint_amounts(notional_floor: Any, mmr: Any, first: float = 0.0) -> np.ndarray:

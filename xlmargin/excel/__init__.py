@@ -1,0 +1,7 @@
+"""xlmargin in Excel: the user-defined functions and their runtimes.
+
+``xlmargin.excel.udfs`` holds the functions (import it into the runtime that
+serves them); ``convert`` is the one boundary between cell values and the core;
+``runtimes`` says how to set up each runtime. Nothing here is imported by the
+core.
+"""

@@ -1,0 +1,92 @@
+"""xlmargin's Excel functions: each core function under its UPPER_CASE name.
+
+``ISOLATED_LIQ_PRICE`` here is ``xlmargin.isolated_liq_price`` in Python: the
+Excel name is the core name in capitals, in every runtime.
+
+Import this module into the runtime that serves the functions (see
+docs/excel.md): the Windows add-in's "UDF Modules" (``xlmargin.excel.udfs``),
+or ``from xlmargin.excel.udfs import *`` in xlwings Lite's main.py or in an
+xlwings Server's custom functions. Each function is the core function of the
+same name with the same arguments in the same order; all conversion and error
+handling is :func:`xlmargin.excel.convert.excel_function`.
+"""
+
+from __future__ import annotations
+
+import xlmargin as xm
+
+from .convert import excel_function
+
+# Argument help Excel shows, in the glossary's words and units (docs/glossary.md).
+ARG_HELP = {
+    "side": "long or short (any case), or 1 / -1",
+    "size": "Position size: base asset for linear (0.2 BTC), USD value for inverse (contracts x contract size)",
+    "entry_price": "Entry price [quote per base]",
+    "mark_price": "Mark price [quote per base]",
+    "price": "Price at which the position is valued [quote per base]",
+    "liq_price": "Wanted liquidation price [quote per base]",
+    "margin": "Isolated margin of the position, incl. added margin and funding [settlement asset: USDT linear, coin inverse]",
+    "wallet_balance": "Cross account wallet balance [settlement asset]",
+    "free_balance": "Balance no isolated position holds [settlement asset]",
+    "balance": "Balance available to open the position [settlement asset]",
+    "equity": "Margin balance: wallet balance + unrealized PnL [settlement asset]",
+    "maint_margin": "Maintenance margin [settlement asset]",
+    "leverage": "Leverage [x], e.g. 10",
+    "mmr": "Maintenance margin rate (0.005 = 0.5%), a tier table range, or a shipped table's name (default 0.005)",
+    "tiers": "Optional tier table range (or shipped table's name) whose max leverage caps the size",
+    "maint_amount": "Maintenance amount of the tier [settlement asset]; leave empty with a tier table (default 0)",
+    "contract": "linear (USDT-margined, default) or inverse (coin-margined)",
+    "close_fee_rate": "Fee to close counted in maintenance margin, as a rate (default 0, Binance)",
+    "open_fee_rate": "Fee to open taken from the balance, as a rate (default 0)",
+    "funding_rate": "Funding rate per interval (0.0001 = 0.01%); positive: longs pay",
+    "intervals": "Number of funding intervals (default 1)",
+    "threshold": "Margin ratio that triggers the margin call (default 0.8)",
+    "account": "Optional account label of each position, to group positions into cross accounts",
+}
+
+NO_LIQUIDATION = "no liquidation price: no positive price liquidates the position"
+
+
+def _udf(core, description, no_answer="no answer"):
+    return excel_function(core, description, ARG_HELP, no_answer)
+
+
+NOTIONAL = _udf(xm.notional, "Position value [settlement asset]: size x price (linear) or size / price (inverse).")
+UNREALIZED_PNL = _udf(xm.unrealized_pnl, "Unrealized profit (+) or loss (-) at the mark price [settlement asset].")
+INITIAL_MARGIN = _udf(xm.initial_margin, "Initial margin for a leverage: notional / leverage [settlement asset].")
+MAINT_MARGIN = _udf(xm.maint_margin, "Maintenance margin at the mark price, flat rate or tier table [settlement asset].")
+ISOLATED_LIQ_PRICE = _udf(
+    xm.isolated_liq_price,
+    "Isolated-margin liquidation price [quote per base], tier-consistent. #N/A: no price liquidates the position.",
+    NO_LIQUIDATION,
+)
+BANKRUPTCY_PRICE = _udf(
+    xm.bankruptcy_price, "Price at which the isolated margin is used up [quote per base]. #N/A: never.", "no bankruptcy price"
+)
+MARGIN_FOR_LIQ_PRICE = _udf(
+    xm.margin_for_liq_price, "Isolated margin that puts the liquidation price at liq_price [settlement asset]."
+)
+FUNDING_PAYMENT = _udf(xm.funding_payment, "Funding received (+) or paid (-) over the intervals [settlement asset].")
+CROSS_EQUITY = _udf(xm.cross_equity, "Cross account equity: wallet balance + sum of unrealized PnL [settlement asset].")
+CROSS_MAINT_MARGIN = _udf(xm.cross_maint_margin, "Total maintenance margin of a cross account [settlement asset].")
+CROSS_LIQ_PRICE = _udf(
+    xm.cross_liq_price,
+    "Cross-margin liquidation price of each position, the others held at mark [quote per base]. #N/A: none.",
+    NO_LIQUIDATION,
+)
+MARGIN_RATIO = _udf(xm.margin_ratio, "Margin ratio: maintenance margin / equity; 1 (100%) is liquidation. #NUM!: equity <= 0.")
+MARGIN_CALL = _udf(xm.margin_call, "TRUE when the margin ratio has reached the threshold (default 80%).")
+ISOLATED_ACCOUNT_VALUE = _udf(
+    xm.isolated_account_value, "Account value with isolated positions: free balance + live positions' margin + PnL."
+)
+CROSS_ACCOUNT_VALUE = _udf(xm.cross_account_value, "Cross account value: its equity, or 0 once it is liquidated.")
+MAX_POSITION_SIZE = _udf(
+    xm.max_position_size,
+    "Largest position a balance opens at a leverage, tier-capped [base asset; USD for inverse]. #N/A: no tier allows it.",
+    "no tier allows this leverage",
+)
+COMPARE_MARGIN_MODES = _udf(
+    xm.compare_margin_modes, "Isolated vs cross side by side: each position's liquidation price and most it can lose."
+)
+
+__all__ = [name.upper() for name in xm.margin.__all__]
