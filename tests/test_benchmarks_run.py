@@ -23,3 +23,9 @@ def test_udf_call_benchmark_runs():
     )
     assert result.returncode == 0, result.stderr
     assert "faster as one range call" in result.stdout
+
+
+def test_recalc_benchmark_runs():
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "bench_recalc.py"), "--changes", "1"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "w3_two_longs" in result.stdout

@@ -187,8 +187,8 @@ def udf_outputs(key):
         size = value("MAX_POSITION_SIZE", i["BALANCE"], i["LEVERAGE"], i["ENTRY_PRICE"])
         return {
             "MAX_SIZE": size,
-            "INITIAL_MARGIN": value("INITIAL_MARGIN", size, i["ENTRY_PRICE"], i["LEVERAGE"]),
-            "MAINT_MARGIN_AT_ENTRY": value("MAINT_MARGIN", size, i["ENTRY_PRICE"], i["MMR"]),
+            "IM_AT_ENTRY": value("INITIAL_MARGIN", size, i["ENTRY_PRICE"], i["LEVERAGE"]),
+            "MM_AT_ENTRY": value("MAINT_MARGIN", size, i["ENTRY_PRICE"], i["MMR"]),
             "ISO_LIQ_PRICE": value("ISOLATED_LIQ_PRICE", "long", size, i["ENTRY_PRICE"], i["BALANCE"], i["MMR"]),
             "PNL": value("UNREALIZED_PNL", "long", size, i["ENTRY_PRICE"], i["MARK_PRICE"]),
         }

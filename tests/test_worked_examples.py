@@ -20,8 +20,8 @@ def out(key, **inputs):
 # (example, inputs, output name, SPEC figure rounded as printed, decimals, exact hand calculation)
 SPEC_FIGURES = [
     ("W1", {}, "MAX_SIZE", 0.2, 6, 1000 * 10 / 50_000),
-    ("W1", {}, "INITIAL_MARGIN", 1_000, 6, 0.2 * 50_000 / 10),
-    ("W1", {}, "MAINT_MARGIN_AT_ENTRY", 50, 6, 0.2 * 50_000 * MMR),
+    ("W1", {}, "IM_AT_ENTRY", 1_000, 6, 0.2 * 50_000 / 10),
+    ("W1", {}, "MM_AT_ENTRY", 50, 6, 0.2 * 50_000 * MMR),
     ("W1", {}, "ISO_LIQ_PRICE", 45_226.13, 2, (1000 - 0.2 * 50_000) / (0.2 * MMR - 0.2)),
     ("W1", {}, "PNL", -400, 6, 0.2 * (48_000 - 50_000)),
     ("W2", {}, "ISO_LIQ_PRICE", 49_246.23, 2, (100 - 0.1 * 50_000) / (0.1 * MMR - 0.1)),

@@ -90,6 +90,45 @@ def reference() -> None:
     click.echo(reference_markdown(), nl=False)
 
 
+@main.command()
+@click.option("--out", "folder", type=click.Path(file_okay=False), default="workbooks", show_default=True,
+              help="Folder to write the templates into.")
+@click.option("--force", is_flag=True, help="Overwrite templates that exist already.")
+def templates(folder: str, force: bool) -> None:
+    """Build the template workbooks (W1-W6 and the blank risk review) from code."""
+    from .workbooks.templates import build_all
+
+    for path in build_all(Path(folder), force=force):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False))
+@click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE", help="Set a named input (repeatable).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the recalculated copy here.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print the named values as JSON.")
+def recalc(workbook: str, assignments: tuple[str, ...], out: str | None, force: bool, as_json: bool) -> None:
+    """Recalculate WORKBOOK headlessly with xlmargin's functions and print its named values.
+
+    The input file is never modified.
+    """
+    import json
+
+    from .workbooks.recalc import parse_assignment, recalc as run
+
+    inputs = dict(parse_assignment(a) for a in assignments)
+    values = run(workbook, inputs, out=out, force=force)
+    if as_json:
+        click.echo(json.dumps({"workbook": workbook, "inputs": inputs, "values": values, "out": out}, indent=2))
+        return
+    width = max(map(len, values), default=0)
+    for name, value in values.items():
+        click.echo(f"{name:<{width}}  {_fmt(value) if value is not None else ''}")
+    if out:
+        click.echo(f"wrote {out}")
+
+
 def _fmt(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"

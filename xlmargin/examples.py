@@ -49,9 +49,9 @@ def w1(BALANCE=1_000.0, LEVERAGE=10.0, ENTRY_PRICE=50_000.0, MARK_PRICE=48_000.0
     size = mg.max_position_size(BALANCE, LEVERAGE, ENTRY_PRICE)
     return {
         "MAX_SIZE": size,
-        "INITIAL_MARGIN": mg.initial_margin(size, ENTRY_PRICE, LEVERAGE),
-        "MAINT_MARGIN_AT_ENTRY": mg.maint_margin(size, ENTRY_PRICE, MMR),
-        "MAINT_MARGIN": mg.maint_margin(size, MARK_PRICE, MMR),
+        "IM_AT_ENTRY": mg.initial_margin(size, ENTRY_PRICE, LEVERAGE),
+        "MM_AT_ENTRY": mg.maint_margin(size, ENTRY_PRICE, MMR),
+        "MM_AT_MARK": mg.maint_margin(size, MARK_PRICE, MMR),
         "ISO_LIQ_PRICE": mg.isolated_liq_price("long", size, ENTRY_PRICE, BALANCE, MMR),
         "PNL": mg.unrealized_pnl("long", size, ENTRY_PRICE, MARK_PRICE),
     }
@@ -154,7 +154,7 @@ def w6(
     funding = mg.funding_payment("long", SIZE, MARK_PRICE, FUNDING_RATE, FUNDING_INTERVALS)
     margin_now = margin + ADDED_MARGIN + funding
     return {
-        "INITIAL_MARGIN": margin,
+        "OPENING_MARGIN": margin,
         "FUNDING": funding,
         "ISO_MARGIN": margin_now,
         "ISO_LIQ_PRICE": mg.isolated_liq_price("long", SIZE, ENTRY_PRICE, margin_now, MMR) if margin_now >= 0 else np.nan,

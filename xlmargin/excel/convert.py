@@ -65,11 +65,12 @@ def excel_function(
         raise KeyError(f"no argument help for {', '.join(missing)} of {core.__name__}")
 
     def udf(*args: Any) -> list[list[Any]]:
-        return _call(core, names, args, no_answer)
+        return call(core, args, no_answer)
 
     udf.__name__ = udf.__qualname__ = core.__name__.upper()
     udf.__module__ = module
     udf.__doc__ = description
+    udf.core, udf.no_answer = core, no_answer  # for other hosts, such as the headless engine
     udf.__signature__ = signature.replace(
         parameters=[p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()],
         return_annotation=inspect.Signature.empty,
@@ -100,7 +101,26 @@ class _Blank:
         return f" (row {r + 1})" if len(self.shape) < 2 or self.shape[1] == 1 else f" (row {r + 1}, column {c + 1})"
 
 
-def _call(core: Callable[..., Any], names: list[str], args: tuple[Any, ...], no_answer: str) -> Any:
+ErrorPolicy = Callable[[str, str, bool], Any]
+"""``policy(code, reason, whole)``: the cell value for an error, or raise. ``whole`` is true when
+the whole call fails (bad input), false for one cell without an answer."""
+
+
+def runtime_error(code: str, reason: str, whole: bool) -> Any:
+    """Errors as the xlwings runtime in use shows them best (see the module docstring)."""
+    if office_js():
+        if whole:
+            raise XlmarginError(reason) from None
+        return code
+    text = f"{code} {reason}"
+    return [[text]] if whole else text
+
+
+def call(
+    core: Callable[..., Any], args: tuple[Any, ...], no_answer: str = "no answer", error: ErrorPolicy = runtime_error
+) -> Any:
+    """Call ``core`` with Excel cell values (as xlwings passes them) and return cell values."""
+    names = list(inspect.signature(core).parameters)
     try:
         values = dict(zip(names, (_argument(n, a) for n, a in zip(names, args))))
         values, blank = _skip_empty_rows(values)
@@ -109,11 +129,11 @@ def _call(core: Callable[..., Any], names: list[str], args: tuple[Any, ...], no_
         except InputError as exc:
             where = blank.place(exc.row) if blank else (f" (row {exc.row})" if exc.row else "")
             raise XlmarginError(f"{exc.argument} {exc.reason}{where}") from None
-        return _cells(result, blank, no_answer)
+        return _cells(result, blank, no_answer, error)
     except XlmarginError as exc:
-        return _error("#VALUE!", str(exc), raise_it=True)
+        return error("#VALUE!", str(exc), True)
     except Exception as exc:  # never a traceback in a cell
-        return _error("#VALUE!", f"unexpected {type(exc).__name__}: {exc}", raise_it=True)
+        return error("#VALUE!", f"unexpected {type(exc).__name__}: {exc}", True)
 
 
 def _argument(name: str, value: Any) -> Any:
@@ -173,46 +193,33 @@ def _skip_empty_rows(values: dict[str, Any]) -> tuple[dict[str, Any], _Blank | N
 # results
 
 
-def _cells(result: Any, blank: _Blank | None, no_answer: str) -> list[list[Any]]:
+def _cells(result: Any, blank: _Blank | None, no_answer: str, error: ErrorPolicy) -> list[list[Any]]:
+    def cell(value: Any) -> Any:
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        if isinstance(value, (float, np.floating)):
+            if np.isnan(value):
+                return error("#N/A", no_answer, False)
+            if np.isinf(value):
+                return error("#NUM!", "infinite", False)
+            return float(value)
+        return value
+
+    def column(values: np.ndarray) -> list[Any]:  # floats in one step, specials one by one
+        if values.dtype.kind != "f":
+            return [cell(v) for v in values]
+        cells = values.tolist()
+        for i in np.flatnonzero(~np.isfinite(values)):
+            cells[i] = cell(values[i])
+        return cells
+
     if isinstance(result, pd.DataFrame):
-        return [list(result.columns)] + [[_cell(v, no_answer) for v in row] for row in result.itertuples(index=False)]
+        return [list(result.columns)] + [[cell(v) for v in row] for row in result.itertuples(index=False)]
     if isinstance(result, pd.Series):
-        return [[label, _cell(v, no_answer)] for label, v in result.items()]
+        return [[label, cell(v)] for label, v in result.items()]
     result = np.asarray(result)
     if result.ndim == 0 or blank is None:
-        return [[_cell(v, no_answer) for v in np.atleast_1d(row)] for row in np.atleast_2d(result)]
+        return [column(np.atleast_1d(row)) for row in np.atleast_2d(result)]
     out = np.full(int(np.prod(blank.shape)), "", dtype=object)
-    out[blank.keep] = _column(result.ravel(), no_answer)
+    out[blank.keep] = column(result.ravel())
     return out.reshape(blank.shape if len(blank.shape) == 2 else (-1, 1)).tolist()
-
-
-def _column(values: np.ndarray, no_answer: str) -> list[Any]:
-    """Cell values of a 1-D result; floats go through in one step, specials one by one."""
-    if values.dtype.kind != "f":
-        return [_cell(v, no_answer) for v in values]
-    cells = values.tolist()
-    for i in np.flatnonzero(~np.isfinite(values)):
-        cells[i] = _cell(values[i], no_answer)
-    return cells
-
-
-def _cell(value: Any, no_answer: str) -> Any:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (float, np.floating)):
-        if np.isnan(value):
-            return _error("#N/A", no_answer)
-        if np.isinf(value):
-            return _error("#NUM!", "infinite")
-        return float(value)
-    return value
-
-
-def _error(code: str, reason: str, raise_it: bool = False) -> Any:
-    """An Excel error value for this runtime (see the module docstring)."""
-    if office_js():
-        if raise_it:
-            raise XlmarginError(reason) from None
-        return code
-    text = f"{code} {reason}"
-    return [[text]] if raise_it else text

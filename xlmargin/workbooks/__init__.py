@@ -1,0 +1,1 @@
+"""Template workbooks: built from code, recalculated headlessly."""
