@@ -280,3 +280,31 @@ def test_windows_add_in_declarations():
     for name in udfs.__all__:
         assert f"Function {name}(" in vba
     assert f"DOC {udfs.ARG_HELP['side']}" in vba
+
+
+def test_review_cases_at_the_excel_boundary():
+    # a column of rates against single cells
+    assert len(call("ISOLATED_LIQ_PRICE", "long", 0.1, 50_000, 100, [0.005, 0.01])) == 2
+    # tier-table errors give the row of the range as the user sees it, header included
+    header = ["notional_floor", "notional_cap", "max_leverage", "mmr", "maint_amount"]
+    bad = [header, [0, 50_000, 125, 0.004, 0], [50_000, 600_000, 100, 0.005, 50], [600_000, 100, 75, 0.0065, 950]]
+    with pytest.raises(XlmarginError, match=r"^mmr \(tier table\) has a bad tier: notional_cap must be greater .* \(row 4\)$"):
+        call("ISOLATED_LIQ_PRICE", "long", 10, 50_000, 50_000, bad)
+    # an inconsistent table is an error with the reason, not a silent number
+    jumpy = [header, [0, 50_000, 125, 0.004, 0], [50_000, None, 100, 0.005, 0]]
+    with pytest.raises(XlmarginError, match=r"maintenance margin jumps by 50 at notional 50000 \(tier 2\)"):
+        call("ISOLATED_LIQ_PRICE", "long", 10, 50_000, 50_000, jumpy)
+    # an error value in an input cell is named, not read as empty or as a number
+    with pytest.raises(XlmarginError, match=r"^size holds the error #N/A \(row 2\)$"):
+        call("ISOLATED_LIQ_PRICE", "long", [0.1, {"type": "Error", "basicValue": "#N/A"}], 50_000, 100)
+
+
+def test_comparison_keeps_empty_rows_in_line():
+    table = call("COMPARE_MARGIN_MODES", 1_000, "long", [0.1, None, 0.2], 50_000, 50_000, [100, None, 200])
+    assert len(table) == 4 and table[2] == ["", "", "", ""]
+    assert table[3][1] == 200.0
+
+
+def test_com_error_cells_arrive_as_codes(monkeypatch):
+    monkeypatch.delenv("XLWINGS_ON_SERVER")
+    assert udfs.NOTIONAL([[0.1], ["#N/A"]], [[50_000]]) == [["#VALUE! size holds the error #N/A (row 2)"]]

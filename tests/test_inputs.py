@@ -198,3 +198,31 @@ def test_close_fee_counts_like_extra_maintenance_rate():
     assert xm.isolated_liq_price("long", 1, 100, 10, 0.005, close_fee_rate=0.0006) == pytest.approx(
         xm.isolated_liq_price("long", 1, 100, 10, 0.0056)
     )
+
+
+def test_a_column_of_rates_against_single_values():
+    lps = xm.isolated_liq_price("long", 0.1, 50_000, 100, [0.005, 0.01])
+    assert lps.shape == (2,) and lps[1] == pytest.approx(xm.isolated_liq_price("long", 0.1, 50_000, 100, 0.01))
+    mm = xm.maint_margin([0.1, 0.1], 50_000, pd.Series([0.005, 0.01], index=["x", "y"]))
+    assert isinstance(mm, pd.Series) and mm.to_dict() == pytest.approx({"x": 25.0, "y": 50.0})
+    lp = xm.cross_liq_price(1_000, "long", 0.1, 50_000, 50_000, [0.005])
+    assert lp.shape == (1,)
+    assert xm.maint_margin(0.1, 50_000, "0.005") == pytest.approx(25.0)  # a rate written as text
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: xm.isolated_liq_price("long", True, 50_000, 100), r"size must be a number, not TRUE/FALSE"),
+        (lambda: xm.initial_margin(0.1, 50_000, [10, False]), r"leverage must be a number, not TRUE/FALSE \(row 2\)"),
+        (lambda: xm.max_position_size(1_000, 10, 50_000, 0.005), r"tiers must be a tier table"),
+        (lambda: xm.cross_equity(1, "long", [1, 2], 10, 10, account=["a", None]), r"account is empty \(row 2\)"),
+        (lambda: xm.isolated_liq_price("long", [[0.1, 0.2], [0.3, -0.4]], 50_000, 100), r"\(row 2, column 2\)"),
+        (lambda: xm.maint_margin(1, 1, "nope"), r"^mmr 'nope' is not a shipped table"),
+        (lambda: xm.isolated_account_value([1, 2], "long", [1, 2], 10, 10, 1), r"free_balance must be a single value"),
+        (lambda: xm.cross_maint_margin([[1, 2], [3, 4]], 10), r"one column of positions"),
+    ],
+)
+def test_more_bad_input(call, message):
+    with pytest.raises(xm.InputError, match=message):
+        call()

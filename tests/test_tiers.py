@@ -118,3 +118,11 @@ def test_max_notional_for_a_leverage():
     table = xm.TierTable.from_rows(ROWS)
     assert table.max_notional([125, 100, 60, 50, 20]).tolist() == [50_000, 250_000, 250_000, 1_000_000, 1_000_000]
     assert np.isnan(table.max_notional(126))
+
+
+def test_errors_give_the_row_of_the_range_and_an_empty_last_cap_is_no_cap():
+    header = list(COLUMNS)
+    with pytest.raises(xm.TierTableError, match=r"\(row 4\)"):
+        xm.TierTable.from_rows([header, ROWS[0], ROWS[1], [250_000, 100, 50, 0.01, 1_300]])
+    table = xm.TierTable.from_rows([header, ROWS[0], ROWS[1], [250_000, None, 50, 0.01, 1_300]])
+    assert table.notional_cap[-1] == np.inf

@@ -10,7 +10,8 @@ Rule (see docs/formulas.md, "Inputs and outputs"):
   index the Series inputs share (they must share one).
 * Inputs are never modified.
 * A value outside an argument's domain is an ``InputError`` naming the argument
-  and, for arrays, the first bad row counting from 1.
+  and, for arrays, the first bad row counting from 1 (and its column, in a 2-D
+  array). TRUE/FALSE is not a number.
 """
 
 from __future__ import annotations
@@ -27,28 +28,35 @@ _SIDE_WORDS = {"long": 1.0, "short": -1.0, "1": 1.0, "-1": -1.0, "+1": 1.0}
 _CONTRACT_WORDS = ("linear", "inverse")
 
 
-def _first_bad_row(bad: np.ndarray) -> int | None:
-    """1-based position of the first True in ``bad`` (None for a 0-d array)."""
+def _where(bad: np.ndarray) -> dict[str, int | None]:
+    """Row (and, in a 2-D array, column) of the first True in ``bad``, counting from 1."""
     if bad.ndim == 0:
-        return None
-    return int(np.argmax(bad.ravel())) + 1
+        return {"row": None}
+    first = int(np.argmax(bad.ravel()))
+    if bad.ndim == 2:
+        r, c = np.unravel_index(first, bad.shape)
+        return {"row": int(r) + 1, "column": int(c) + 1}
+    return {"row": first + 1}
 
 
 def _fail(name: str, message: str, bad: np.ndarray) -> None:
     if bad.any():
-        raise InputError(name, message, _first_bad_row(bad))
+        raise InputError(name, message, **_where(bad))
 
 
 def as_float(name: str, value: Any) -> np.ndarray:
     """``value`` as a float64 array (no copy for a float64 ndarray)."""
     if isinstance(value, pd.Series):
         value = value.to_numpy()
+    raw = np.asarray(value, dtype=object) if isinstance(value, (list, tuple)) else np.asarray(value)
+    if raw.dtype.kind == "b" or (raw.dtype.kind == "O" and any(isinstance(v, (bool, np.bool_)) for v in raw.ravel())):
+        _fail(name, "must be a number, not TRUE/FALSE", np.vectorize(lambda v: isinstance(v, (bool, np.bool_)), otypes=[bool])(raw))
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         arr = np.asarray(value, dtype=object)
         bad = np.array([not _is_number(v) for v in arr.ravel()]).reshape(arr.shape)
-        raise InputError(name, "must be a number", _first_bad_row(bad)) from None
+        raise InputError(name, "must be a number", **_where(bad)) from None
     return arr
 
 
@@ -66,7 +74,7 @@ def _in_range(name: str, arr: np.ndarray, message: str, low: float, high: float,
         lowest, highest = arr.min(), arr.max()  # NaN propagates and fails both tests
         if not ((lowest >= low if low_ok else lowest > low) and highest < high):
             bad = ~(((arr >= low) if low_ok else (arr > low)) & (arr < high))
-            raise InputError(name, message, _first_bad_row(bad))
+            raise InputError(name, message, **_where(bad))
     return arr
 
 

@@ -34,13 +34,16 @@ class InputError(XlmarginError, ValueError):
         For array arguments, the first bad row counting from 1 (as a
         spreadsheet does); ``None`` for a scalar argument or a whole-argument
         problem such as a shape mismatch.
+    column : int or None
+        For 2-D arrays, the column of that first bad value, counting from 1.
     """
 
-    def __init__(self, argument: str, message: str, row: int | None = None):
+    def __init__(self, argument: str, message: str, row: int | None = None, column: int | None = None):
         self.argument = argument
         self.reason = message
         self.row = row
-        where = f" (row {row})" if row is not None else ""
+        self.column = column
+        where = "" if row is None else f" (row {row})" if column is None else f" (row {row}, column {column})"
         super().__init__(f"{argument} {message}{where}")
 
 

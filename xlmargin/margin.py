@@ -79,11 +79,29 @@ def _pnl(s, q, entry, mark, inverse) -> np.ndarray:
     return np.where(inverse, s * q * (1 / entry - 1 / mark), s * q * (mark - entry))
 
 
+def _table(argument: str, value: Any) -> TierTable | None:
+    """A TierTable given as itself or as a shipped table's name; None for anything else."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            try:
+                return TierTable.load(value)
+            except InputError as exc:
+                raise InputError(argument, exc.reason) from None
+        return None  # a number written as text: a rate
+    return value if isinstance(value, TierTable) else None
+
+
+def _rate_args(mmr: Any, maint_amount: Any) -> dict[str, Any]:
+    """The rate arguments that take part in broadcasting (not a tier table)."""
+    return {} if _table("mmr", mmr) is not None else {"mmr": mmr, "maint_amount": maint_amount}
+
+
 def _tiers(mmr: Any, maint_amount: Any) -> TierTable | None:
     """The tier table passed as ``mmr``, if any."""
-    if isinstance(mmr, str):
-        mmr = TierTable.load(mmr)
-    if isinstance(mmr, TierTable):
+    mmr = _table("mmr", mmr)
+    if mmr is not None:
         if np.any(np.asarray(maint_amount, dtype=object) != 0):
             raise InputError("maint_amount", "must be left at 0 when mmr is a tier table (the table has its own)")
         return mmr
@@ -239,7 +257,9 @@ def maint_margin(
     >>> round(maint_margin(10_000, 25_000, 0.004, 0, "inverse"), 10)
     0.0016
     """
-    _, wrap = inp.shape_and_wrapper(dict(size=size, mark_price=mark_price, contract=contract, close_fee_rate=close_fee_rate))
+    _, wrap = inp.shape_and_wrapper(
+        dict(size=size, mark_price=mark_price, **_rate_args(mmr, maint_amount), contract=contract, close_fee_rate=close_fee_rate)
+    )
     n = _notional(inp.positive("size", size), inp.positive("mark_price", mark_price), _contract(contract))
     rate, amount = _rate_and_amount(mmr, maint_amount, n)
     return wrap(n * (rate + inp.rate("close_fee_rate", close_fee_rate)) - amount)
@@ -300,7 +320,8 @@ def isolated_liq_price(
     nan
     """
     _, wrap = inp.shape_and_wrapper(
-        dict(side=side, size=size, entry_price=entry_price, margin=margin, contract=contract, close_fee_rate=close_fee_rate)
+        dict(side=side, size=size, entry_price=entry_price, margin=margin, **_rate_args(mmr, maint_amount),
+             contract=contract, close_fee_rate=close_fee_rate)
     )
     s, q, e, inv = _position_args(side, size, entry_price, contract)
     m = inp.non_negative("margin", margin)
@@ -352,7 +373,8 @@ def margin_for_liq_price(
     350.0
     """
     _, wrap = inp.shape_and_wrapper(
-        dict(side=side, size=size, entry_price=entry_price, liq_price=liq_price, contract=contract, close_fee_rate=close_fee_rate)
+        dict(side=side, size=size, entry_price=entry_price, liq_price=liq_price, **_rate_args(mmr, maint_amount),
+             contract=contract, close_fee_rate=close_fee_rate)
     )
     s, q, e, inv = _position_args(side, size, entry_price, contract)
     lp = inp.positive("liq_price", liq_price)
@@ -403,6 +425,8 @@ class _Accounts:
             if labels.shape != (n_rows,):
                 raise InputError("account", f"must have one label per position ({n_rows}), not shape {labels.shape}")
             self.codes, self.labels = pd.factorize(labels)
+            if (self.codes < 0).any():
+                raise InputError("account", "is empty", int(np.argmax(self.codes < 0)) + 1)
         self.count = int(self.codes.max()) + 1 if n_rows else 0
         wallet = np.broadcast_to(inp.finite("wallet_balance", wallet_balance), (n_rows,))
         self.wallet = self._one_value_per_account("wallet_balance", wallet)
@@ -488,6 +512,8 @@ def cross_maint_margin(
     69.0
     """
     mm = np.atleast_1d(maint_margin(size, mark_price, mmr, maint_amount, contract, close_fee_rate))
+    if mm.ndim > 1:
+        raise InputError("arguments", f"must be single values or one column of positions, not shape {mm.shape}")
     accounts = _Accounts(account, 0.0, mm.shape[0], np.asarray(False))
     return accounts.per_account(accounts.total(np.asarray(mm, dtype=np.float64)))
 
@@ -525,7 +551,8 @@ def cross_liq_price(
     1846.98
     """
     s, q, e, p, inv, accounts, wrap = _cross_rows(
-        wallet_balance, side, size, entry_price, mark_price, contract, account, dict(close_fee_rate=close_fee_rate)
+        wallet_balance, side, size, entry_price, mark_price, contract, account,
+        dict(close_fee_rate=close_fee_rate, **_rate_args(mmr, maint_amount)),
     )
     fee = inp.rate("close_fee_rate", close_fee_rate)
     n = _notional(q, p, inv)
@@ -600,13 +627,18 @@ def isolated_account_value(
     >>> round(isolated_account_value(100, ["long", "long"], [0.04, 0.8], [50_000, 2_500], [51_000, 2_200], [200, 200]), 9)
     340.0
     """
-    s, q, e, p, inv, _, _ = _cross_rows(0.0, side, size, entry_price, mark_price, contract, None, dict(margin=margin))
+    s, q, e, p, inv, _, _ = _cross_rows(
+        0.0, side, size, entry_price, mark_price, contract, None, dict(margin=margin, **_rate_args(mmr, maint_amount))
+    )
     m = np.broadcast_to(inp.non_negative("margin", margin), s.shape)
     n = _notional(q, p, inv)
     rate, amount = _rate_and_amount(mmr, maint_amount, n)
     value = m + _pnl(s, q, e, p, inv)
     alive = value > n * rate - amount
-    return float(inp.finite("free_balance", free_balance) + np.where(alive, value, 0.0).sum())
+    free = inp.finite("free_balance", free_balance)
+    if free.size != 1:
+        raise InputError("free_balance", "must be a single value (the account's balance no position holds)")
+    return float(free.item() + np.where(alive, value, 0.0).sum())
 
 
 def cross_account_value(
@@ -665,7 +697,9 @@ def max_position_size(
     p = inp.positive("price", price)
     inv = _contract(contract)
     n = bal / (1 / lev + inp.rate("open_fee_rate", open_fee_rate))
-    table = TierTable.load(tiers) if isinstance(tiers, str) else tiers
+    table = _table("tiers", tiers)
+    if table is None and tiers is not None:
+        raise InputError("tiers", "must be a tier table (a range of tiers, or a shipped table's name), or left empty")
     if table is not None:
         n = np.minimum(n, table.max_notional(lev))
     size = np.where(inv, n * p, n / p) if inv.ndim else (n * p if inv else n / p)

@@ -193,15 +193,24 @@ class TierTable:
 
         Columns in the order of :data:`COLUMNS`; the fifth (``maint_amount``)
         may be left out or left empty to have it rebuilt. A first row of text
-        is taken as a header and skipped; wholly empty rows are dropped.
+        is taken as a header and skipped; wholly empty rows are dropped; an
+        empty cap in the last tier means no cap. Errors give the row of the
+        range as passed (header included).
         """
-        rows = [list(r) for r in rows if any(v not in (None, "") for v in r)]
-        if rows and all(isinstance(v, str) for v in rows[0] if v not in (None, "")):
-            rows = rows[1:]
-        if not rows or any(len(r) not in (4, 5) for r in rows):
+        empty = (None, "")
+        numbered = [(n, list(r)) for n, r in enumerate(rows, start=1) if any(v not in empty for v in r)]
+        if numbered and all(isinstance(v, str) for v in numbered[0][1] if v not in empty):
+            numbered = numbered[1:]
+        if not numbered or any(len(r) not in (4, 5) for _, r in numbered):
             raise TierTableError("tiers", f"must have 4 or 5 columns: {', '.join(COLUMNS)}")
-        cleaned = [[np.nan if v in (None, "") else v for v in r] + [np.nan] * (5 - len(r)) for r in rows]
-        return cls(*zip(*cleaned), meta=dict(meta or {}))
+        if numbered[-1][1][1] in empty:
+            numbered[-1][1][1] = np.inf
+        cleaned = [[np.nan if v in empty else v for v in r] + [np.nan] * (5 - len(r)) for _, r in numbered]
+        try:
+            return cls(*zip(*cleaned), meta=dict(meta or {}))
+        except TierTableError as exc:
+            row = numbered[exc.row - 1][0] if exc.row else None
+            raise TierTableError(exc.argument, exc.reason, row) from None
 
     @classmethod
     def from_csv(cls, path: str | PathLike[str]) -> TierTable:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,7 +36,7 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from ..errors import InputError, XlmarginError
+from ..errors import InputError, TierTableWarning, XlmarginError
 from ..tiers import TierTable
 
 TABLE_ARGUMENTS = ("mmr", "tiers")
@@ -76,8 +77,8 @@ def excel_function(
         return_annotation=inspect.Signature.empty,
     )
     # Office.js: take the cells as sent (xlwings' per-cell cleaning costs ~0.2 ms a cell outside
-    # Pyodide); the Windows add-in: xlwings' values as 2-D lists (cell errors arrive as None).
-    options = {"convert": "raw"} if office_js() else {"ndim": 2}
+    # Pyodide); the Windows add-in: xlwings' values as 2-D lists, cell errors as their codes.
+    options = {"convert": "raw"} if office_js() else {"ndim": 2, "err_to_str": True}
     for name in names:
         udf = xw.arg(name, doc=arg_help[name], **options)(udf)
     return xw.func(udf)
@@ -122,7 +123,13 @@ def call(
     """Call ``core`` with Excel cell values (as xlwings passes them) and return cell values."""
     names = list(inspect.signature(core).parameters)
     try:
-        values = dict(zip(names, (_argument(n, a) for n, a in zip(names, args))))
+        with warnings.catch_warnings():
+            # a tier table that makes maintenance margin jump is an error in a cell: no one would see a warning
+            warnings.simplefilter("error", TierTableWarning)
+            try:
+                values = dict(zip(names, (_argument(n, a) for n, a in zip(names, args))))
+            except TierTableWarning as warning:
+                raise XlmarginError(f"{warning} (leave maint_amount empty to have consistent amounts rebuilt)") from None
         values, blank = _skip_empty_rows(values)
         try:
             result = core(**values)
@@ -144,12 +151,38 @@ def _argument(name: str, value: Any) -> Any:
         cells = np.empty((len(value), max((len(r) for r in value), default=0)), dtype=object)
         for i, row in enumerate(value):
             cells[i, : len(row)] = row
+        _refuse_error_cells(name, cells)
         if name in TABLE_ARGUMENTS and _looks_like_table(cells):
-            return TierTable.from_rows(cells.tolist())
+            try:
+                return TierTable.from_rows(cells.tolist())
+            except InputError as exc:
+                raise XlmarginError(f"{name} (tier table) {exc.reason}" + (f" (row {exc.row})" if exc.row else "")) from None
         value = cells[0, 0] if cells.shape == (1, 1) else cells
+    else:
+        _refuse_error_cells(name, np.array([[value]], dtype=object))
     if _is_empty(value):
         raise XlmarginError(f"{name} is empty")
     return value
+
+
+ERROR_CODES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!")
+
+
+def _error_code(value: Any) -> str | None:
+    """The Excel error a cell holds: a code string (COM add-in) or an error dict (Office.js)."""
+    if isinstance(value, dict) and value.get("type") == "Error":
+        return str(value.get("basicValue") or value.get("errorType") or "#VALUE!")
+    if isinstance(value, str) and value.strip() in ERROR_CODES:
+        return value.strip()
+    return None
+
+
+def _refuse_error_cells(name: str, cells: np.ndarray) -> None:
+    for (r, c), value in np.ndenumerate(cells):
+        code = _error_code(value)
+        if code:
+            where = f"row {r + 1}" if cells.shape[1] == 1 else f"row {r + 1}, column {c + 1}"
+            raise XlmarginError(f"{name} holds the error {code} ({where})")
 
 
 def _looks_like_table(cells: np.ndarray) -> bool:
@@ -214,7 +247,13 @@ def _cells(result: Any, blank: _Blank | None, no_answer: str, error: ErrorPolicy
         return cells
 
     if isinstance(result, pd.DataFrame):
-        return [list(result.columns)] + [[cell(v) for v in row] for row in result.itertuples(index=False)]
+        rows = [[cell(v) for v in row] for row in result.itertuples(index=False)]
+        if blank is not None and len(rows) == len(blank.keep):  # one row per position: skipped rows stay empty
+            spaced = [[""] * len(result.columns) for _ in range(int(np.prod(blank.shape)))]
+            for i, row in zip(blank.keep, rows):
+                spaced[i] = row
+            rows = spaced
+        return [list(result.columns)] + rows
     if isinstance(result, pd.Series):
         return [[label, cell(v)] for label, v in result.items()]
     result = np.asarray(result)
