@@ -7,6 +7,7 @@ command line are layers on top that import it, never the reverse.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import margin
 from .errors import InputError, TierTableError, TierTableWarning, XlmarginError
 from .margin import (
     bankruptcy_price,
@@ -43,24 +44,6 @@ __all__ = [
     "TierTableWarning",
     # tiers
     "TierTable",
-    # one position
-    "notional",
-    "unrealized_pnl",
-    "initial_margin",
-    "maint_margin",
-    "isolated_liq_price",
-    "bankruptcy_price",
-    "margin_for_liq_price",
-    "funding_payment",
-    # cross accounts
-    "cross_equity",
-    "cross_maint_margin",
-    "cross_liq_price",
-    "margin_ratio",
-    "margin_call",
-    "isolated_account_value",
-    "cross_account_value",
-    # sizing and comparing
-    "max_position_size",
-    "compare_margin_modes",
+    # the formulas: one position, cross accounts, sizing and comparing (see margin.__all__)
+    *margin.__all__,
 ]
