@@ -8,7 +8,7 @@ import sys
 import xlmargin
 
 PACKAGE = pathlib.Path(xlmargin.__file__).parent
-CORE = ["__init__.py", "errors.py", "_inputs.py", "_solver.py", "tiers.py", "margin.py", "examples.py"]
+CORE = ["__init__.py", "errors.py", "_inputs.py", "_solver.py", "tiers.py", "margin.py", "examples.py", "book.py", "risk.py"]
 EXCEL_AND_FILES = {"xlwings", "openpyxl", "xlsxwriter", "formulas", "click", "matplotlib"}
 
 

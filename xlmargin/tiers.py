@@ -178,13 +178,19 @@ class TierTable:
         """Build from a DataFrame with the columns of :data:`COLUMNS`.
 
         ``maint_amount`` may be missing (or all empty): it is then rebuilt
-        from the floors and rates so that maintenance margin is continuous.
+        from the floors and rates so that maintenance margin is continuous. An
+        empty cap in the last tier means no cap.
         """
         missing = [c for c in COLUMNS[:4] if c not in frame.columns]
         if missing:
             raise TierTableError("tiers", f"is missing the column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}")
         amounts = frame["maint_amount"] if "maint_amount" in frame.columns else np.nan
-        columns = {c: frame[c].to_numpy() for c in COLUMNS[:4]}
+        columns = {c: frame[c].to_numpy(copy=True) for c in COLUMNS[:4]}
+        caps = columns["notional_cap"]
+        if len(caps) and (caps[-1] is None or (isinstance(caps[-1], float) and np.isnan(caps[-1]))):
+            caps = caps.astype(object)
+            caps[-1] = np.inf  # an empty cap in the last tier: no cap
+            columns["notional_cap"] = caps
         return cls(**columns, maint_amount=np.broadcast_to(amounts, len(frame)), meta=dict(meta or {}))
 
     @classmethod
