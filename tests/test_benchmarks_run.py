@@ -29,3 +29,11 @@ def test_recalc_benchmark_runs():
     result = subprocess.run([sys.executable, str(BENCHMARKS / "bench_recalc.py"), "--changes", "1"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "w3_two_longs" in result.stdout
+
+
+def test_book_benchmark_runs():
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_book.py"), "--positions", "2000", "--accounts", "200"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "peak memory" in result.stdout

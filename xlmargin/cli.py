@@ -11,9 +11,11 @@ from pathlib import Path
 
 import click
 import pandas as pd
+from tqdm import tqdm
 
 from . import __version__
 from .errors import XlmarginError
+from .files import OutputExistsError
 from .examples import WORKED_EXAMPLES
 from .tiers import TierTable
 
@@ -34,15 +36,97 @@ def main() -> None:
 
 
 @main.command()
-def demo() -> None:
-    """Run the worked examples W1-W6 on built-in data and print their figures."""
-    for example in WORKED_EXAMPLES.values():
-        click.echo(f"\n{example.key}  {example.title}")
-        click.echo(f"    {example.lesson}")
-        inputs = ", ".join(f"{k}={v:g}" for k, v in example.inputs.items())
-        click.echo(f"    inputs: {inputs}")
-        for name, value in example.outputs().items():
-            click.echo(f"    {name:<24} {_fmt(value)}")
+@click.option("--out", "folder", type=click.Path(file_okay=False), default="xlmargin-demo", show_default=True,
+              help="Folder for the demo's outputs.")
+@click.option("--force", is_flag=True, help="Overwrite outputs of an earlier demo.")
+def demo(folder: str, force: bool) -> None:
+    """The main job on built-in data: recalculate W1-W6, review a sample book, print a summary."""
+    from .book import sample_book
+    from .report import write_report
+    from .risk import evaluate
+    from .workbooks.engine import RecalcBook, template_path
+    from .workbooks.templates import TEMPLATES, build_template
+
+    out = Path(folder)
+    targets = [out / f"sample_risk_report.{ext}" for ext in ("html", "xlsx", "pdf")]
+    if not force and any(t.exists() for t in targets):
+        raise OutputExistsError(f"{out} holds an earlier demo's outputs; pass --force to overwrite them")
+    click.echo("Worked examples, recalculated in their template workbooks (headless engine):")
+    for key, make in tqdm(TEMPLATES.items(), desc="templates", unit="book", leave=False, disable=None):
+        template = make()
+        path = template_path(template.file)
+        if not path.exists():  # an installed package without the repository's workbooks/
+            path = build_template(key, out / "workbooks", force=True)
+        values = RecalcBook(path).calculate()
+        expected = WORKED_EXAMPLES[key].outputs()
+        agree = all(_same(values[name], value) for name, value in expected.items())
+        shown = ", ".join(f"{name} {_fmt(values[name])}" for name in WORKED_EXAMPLES[key].key_outputs)
+        click.echo(f"  {key} {'ok ' if agree else 'MISMATCH'} {template.title[5:]}: {shown}")
+        if not agree:
+            raise XlmarginError(f"{key}: the workbook disagrees with the core")
+    with tqdm(total=3, desc="sample book review", leave=False, disable=None) as bar:
+        result = evaluate(sample_book(), progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
+    formats = ["html", "xlsx"]
+    if _pdf_available():
+        formats.append("pdf")
+    else:
+        click.echo("(no PDF: the system's pango library is missing; see README)", err=True)
+    paths = write_report(result, out, formats=formats, force=force, name="sample_risk_report")
+    click.echo("\nSample book review (built-in data):")
+    table = result.accounts[["account", "settlement_asset", "equity", "maint_margin", "margin_ratio", "margin_call",
+                             "max_loss_isolated", "max_loss_cross"]]
+    with pd.option_context("display.float_format", "{:,.2f}".format, "display.width", 120):
+        click.echo(table.to_string(index=False))
+    for path in paths:
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--accounts", type=click.Path(exists=True, dir_okay=False), help="Accounts CSV/Parquet (for a CSV/Parquet book).")
+@click.option("--tiers", type=click.Path(exists=True, dir_okay=False), help="Tier tables CSV/Parquet (tier_set column).")
+@click.option("--format", "formats", type=click.Choice(["html", "pdf", "xlsx"]), multiple=True, default=("html",),
+              show_default=True, help="Output format (repeatable).")
+@click.option("--out", "folder", type=click.Path(file_okay=False), default=".", show_default=True, help="Output folder.")
+@click.option("--name", default="risk_report", show_default=True, help="Output file name without extension.")
+@click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+def report(source: str, accounts: str | None, tiers: str | None, formats: tuple[str, ...], folder: str, name: str, force: bool) -> None:
+    """Risk-review report of SOURCE: a filled risk_review.xlsx, a CSV/Parquet positions file, or a folder
+    of Parquet files (reviewed on Dask). The input is never modified."""
+    from .book import read_book
+    from .report import write_report
+    from .risk import evaluate
+
+    source_path = Path(source)
+    targets = [Path(folder) / f"{name}.{ext}" for ext in formats]
+    if not force and any(t.exists() for t in targets):
+        raise OutputExistsError(f"{', '.join(str(t) for t in targets if t.exists())} exists already; pass --force to overwrite")
+    with tqdm(total=3, desc="review", leave=False, disable=None) as bar:
+        if source_path.is_dir():
+            result = _review_on_dask(source_path, accounts, tiers)
+            bar.update(3)
+        else:
+            result = evaluate(read_book(source_path, accounts, tiers), progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
+    for path in write_report(result, Path(folder), formats=formats, force=force, name=name):
+        click.echo(f"wrote {path}")
+
+
+def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
+    from dask.distributed import Client, LocalCluster
+
+    from .book import _read_table, check_book
+    from .distributed import evaluate_parquet
+    from .tiers import TierTable
+
+    if not accounts:
+        raise XlmarginError("a Parquet folder needs --accounts")
+    table = _read_table(Path(accounts))
+    tier_sets = {}
+    if tiers:
+        rows = _read_table(Path(tiers))
+        tier_sets = {n: TierTable.from_frame(r.reset_index(drop=True), meta={"name": n}) for n, r in rows.groupby("tier_set")}
+    with LocalCluster(processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+        return evaluate_parquet(folder, table, tier_sets, client=client)
 
 
 @main.command()
@@ -127,6 +211,23 @@ def recalc(workbook: str, assignments: tuple[str, ...], out: str | None, force: 
         click.echo(f"{name:<{width}}  {_fmt(value) if value is not None else ''}")
     if out:
         click.echo(f"wrote {out}")
+
+
+def _pdf_available() -> bool:
+    """True when weasyprint and the system libraries it loads are there."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(b, float) and b != b:
+        return a == "#N/A"
+    if isinstance(b, bool) or isinstance(a, str):
+        return a == b
+    return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
 
 
 def _fmt(value: object) -> str:

@@ -31,6 +31,7 @@ class WorkedExample:
     title: str
     lesson: str
     compute: Callable[..., dict[str, float]]
+    key_outputs: tuple[str, ...] = ()  # the figures the example is about
 
     @property
     def inputs(self) -> dict[str, float]:
@@ -170,6 +171,7 @@ WORKED_EXAMPLES: dict[str, WorkedExample] = {
             "Initial margin (notional / leverage) decides how large a position may be opened; "
             "maintenance margin, far smaller, decides when it is liquidated.",
             w1,
+            ("MAX_SIZE", "ISO_LIQ_PRICE", "PNL"),
         ),
         WorkedExample(
             "W2",
@@ -177,6 +179,7 @@ WORKED_EXAMPLES: dict[str, WorkedExample] = {
             "Isolated margin caps the loss at the margin given to the position; cross margin lets the "
             "whole balance hold the position up longer, and lose all of it at liquidation.",
             w2,
+            ("ISO_LIQ_PRICE", "CROSS_LIQ_PRICE", "ISO_MAX_LOSS", "CROSS_MAX_LOSS"),
         ),
         WorkedExample(
             "W3",
@@ -184,18 +187,21 @@ WORKED_EXAMPLES: dict[str, WorkedExample] = {
             "In isolated mode one bad trade is lost alone; in cross mode the winner props up the loser "
             "until the account goes down with both.",
             w3,
+            ("ISO_ETH_LIQ_PRICE", "CROSS_ETH_LIQ_PRICE", "ISO_ACCOUNT_VALUE", "CROSS_ACCOUNT_VALUE"),
         ),
         WorkedExample(
             "W4",
             "Coin-margined perpetual, 5 of 10 BTC isolated",
             "Inverse contracts are margined and settled in the coin; the margin-mode trade-off is the same.",
             w4,
+            ("ISO_LIQ_PRICE", "CROSS_LIQ_PRICE"),
         ),
         WorkedExample(
             "W5",
             "Altcoin shorts in cross, one coin pumps",
             "In cross mode one position's loss can liquidate every other position, unrelated ones included.",
             w5,
+            ("CROSS_EQUITY", "CROSS_MAINT_MARGIN", "ALT1_CROSS_LIQ_PRICE", "ALT1_ISO_LIQ_PRICE"),
         ),
         WorkedExample(
             "W6",
@@ -203,6 +209,7 @@ WORKED_EXAMPLES: dict[str, WorkedExample] = {
             "Adding margin to an isolated position moves its liquidation price away; funding paid "
             "comes out of that margin and moves it back.",
             w6,
+            ("ISO_LIQ_PRICE",),
         ),
     ]
 }

@@ -29,6 +29,7 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[Path], None]
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; outputs get the usual mode
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -39,3 +40,9 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[Path], None]
 def write_text_atomically(path: str | os.PathLike[str], text: str, force: bool = False) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically; see :func:`write_atomically`."""
     return write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=force)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
