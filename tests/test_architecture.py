@@ -65,6 +65,10 @@ def test_public_surface_is_exactly_all():
             "cross_account_value",
             "max_position_size",
             "compare_margin_modes",
+            "return_on_equity",
+            "exit_price_for_roe",
+            "exit_price_for_pnl",
+            "average_entry_price",
         ]
     )
     for name in xlmargin.__all__:

@@ -226,3 +226,29 @@ def test_a_column_of_rates_against_single_values():
 def test_more_bad_input(call, message):
     with pytest.raises(xm.InputError, match=message):
         call()
+
+
+@pytest.mark.parametrize("contract, size", [("linear", 0.3), ("inverse", 15_000.0)])
+@pytest.mark.parametrize("side", ["long", "short"])
+def test_calculator_round_trips(contract, size, side):
+    for exit_price in (40_000.0, 50_500.0, 61_000.0):
+        roe = xm.return_on_equity(side, size, 50_000, exit_price, 20, contract)
+        assert xm.exit_price_for_roe(side, 50_000, 20, roe, contract) == pytest.approx(exit_price, rel=1e-12)
+        pnl = xm.unrealized_pnl(side, size, 50_000, exit_price, contract)
+        assert xm.exit_price_for_pnl(side, size, 50_000, pnl, contract) == pytest.approx(exit_price, rel=1e-12)
+        assert roe == pytest.approx(pnl / xm.initial_margin(size, 50_000, 20, contract), rel=1e-12)
+
+
+def test_average_entry_price_keeps_the_pnl_of_the_fills():
+    sizes, prices = [0.1, 0.3, 0.2], [50_000, 48_000, 51_000]
+    avg = xm.average_entry_price(sizes, prices)
+    assert xm.unrealized_pnl("long", sum(sizes), avg, 55_000) == pytest.approx(
+        sum(xm.unrealized_pnl("long", q, p, 55_000) for q, p in zip(sizes, prices))
+    )
+    usd = [5_000, 15_000, 10_000]
+    avg = xm.average_entry_price(usd, prices, "inverse")
+    assert xm.unrealized_pnl("long", sum(usd), avg, 55_000, "inverse") == pytest.approx(
+        sum(xm.unrealized_pnl("long", q, p, 55_000, "inverse") for q, p in zip(usd, prices))
+    )
+    with pytest.raises(xm.InputError, match="same for every fill"):
+        xm.average_entry_price([1, 2], [3, 4], ["linear", "inverse"])

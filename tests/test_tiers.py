@@ -126,3 +126,29 @@ def test_errors_give_the_row_of_the_range_and_an_empty_last_cap_is_no_cap():
         xm.TierTable.from_rows([header, ROWS[0], ROWS[1], [250_000, 100, 50, 0.01, 1_300]])
     table = xm.TierTable.from_rows([header, ROWS[0], ROWS[1], [250_000, None, 50, 0.01, 1_300]])
     assert table.notional_cap[-1] == np.inf
+
+
+# ccxt's unified structure as fetch_leverage_tiers returns it (shape from ccxt's manual; figures of
+# Binance's BTCUSDT tiers of 2024-05, the shipped binance_usdm_btcusdt table), recorded, not fetched.
+CCXT_TIERS = {
+    "BTC/USDT:USDT": [
+        {"tier": t + 1, "currency": "USDT", "minNotional": lo, "maxNotional": hi, "maintenanceMarginRate": r,
+         "maxLeverage": lev, "info": {"bracket": str(t + 1), "cum": str(c)}}
+        for t, (lo, hi, lev, r, c) in enumerate([
+            (0, 50_000, 125, 0.004, 0), (50_000, 600_000, 100, 0.005, 50), (600_000, 3_000_000, 75, 0.0065, 950),
+            (3_000_000, 12_000_000, 50, 0.01, 11_450),
+        ])
+    ]
+}
+
+
+def test_from_ccxt_structure():
+    table = xm.TierTable.from_ccxt(CCXT_TIERS, "BTC/USDT:USDT")
+    shipped = xm.TierTable.load("binance_usdm_btcusdt")
+    np.testing.assert_array_equal(table.maint_amount, shipped.maint_amount[:4])
+    assert table.meta["notional_unit"] == "USDT"
+    without_info = [{k: v for k, v in tier.items() if k != "info"} for tier in CCXT_TIERS["BTC/USDT:USDT"]]
+    rebuilt = xm.TierTable.from_ccxt(list(reversed(without_info)))  # order does not matter either
+    np.testing.assert_allclose(rebuilt.maint_amount, shipped.maint_amount[:4])
+    with pytest.raises(xm.TierTableError, match="has no market 'ETH/USDT:USDT'"):
+        xm.TierTable.from_ccxt(CCXT_TIERS, "ETH/USDT:USDT")

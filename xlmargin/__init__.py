@@ -10,11 +10,14 @@ from importlib.metadata import PackageNotFoundError, version
 from . import margin
 from .errors import InputError, TierTableError, TierTableWarning, XlmarginError
 from .margin import (
+    average_entry_price,
     bankruptcy_price,
     compare_margin_modes,
     cross_equity,
     cross_liq_price,
     cross_maint_margin,
+    exit_price_for_pnl,
+    exit_price_for_roe,
     funding_payment,
     cross_account_value,
     initial_margin,
@@ -26,6 +29,7 @@ from .margin import (
     margin_ratio,
     max_position_size,
     notional,
+    return_on_equity,
     unrealized_pnl,
 )
 from .tiers import TierTable

@@ -53,6 +53,10 @@ __all__ = [
     "cross_account_value",
     "max_position_size",
     "compare_margin_modes",
+    "return_on_equity",
+    "exit_price_for_roe",
+    "exit_price_for_pnl",
+    "average_entry_price",
 ]
 
 DEFAULT_MMR = 0.005
@@ -749,3 +753,107 @@ def compare_margin_modes(
         },
         index=index,
     )
+
+
+# ---------------------------------------------------------------------------
+# the trader's calculator
+
+
+def return_on_equity(
+    side: Any, size: Any, entry_price: Any, exit_price: Any, leverage: Any, contract: Any = "linear"
+) -> Any:
+    """Return on equity of a trade: PnL over the initial margin [decimal, 0.5 is 50 %].
+
+    ``uPnL(exit) / (notional(entry) / leverage)``; for a linear contract that is
+    ``s * (exit/entry - 1) * leverage``, for an inverse one ``s * (1 - entry/exit) * leverage``.
+
+    Examples
+    --------
+    A 10x long from 50,000 sold at 55,000 returns 100 % on its margin; an
+    inverse one 90.9 % (its PnL is in coin, worth less per coin at the higher price).
+
+    >>> round(return_on_equity("long", 0.2, 50_000, 55_000, 10), 12)
+    1.0
+    >>> round(return_on_equity("long", 10_000, 50_000, 55_000, 10, "inverse"), 6)
+    0.909091
+    """
+    _, wrap = inp.shape_and_wrapper(
+        dict(side=side, size=size, entry_price=entry_price, exit_price=exit_price, leverage=leverage, contract=contract)
+    )
+    s, q, e, inv = _position_args(side, size, entry_price, contract)
+    pnl = _pnl(s, q, e, inp.positive("exit_price", exit_price), inv)
+    return wrap(pnl / (_notional(q, e, inv) / inp.positive("leverage", leverage)))
+
+
+def exit_price_for_roe(side: Any, entry_price: Any, leverage: Any, roe: Any, contract: Any = "linear") -> Any:
+    """Exit price that gives a wanted return on equity [quote per base]; NaN where none can.
+
+    Linear: ``entry * (1 + s * roe / leverage)``; inverse:
+    ``entry / (1 - s * roe / leverage)``. ``roe`` is a decimal (-0.5 is a 50 % loss).
+
+    Examples
+    --------
+    A 10x long from 50,000 doubles its margin at 55,000; an inverse one needs
+    55,555.56. A 10x inverse long cannot make 1,000 %.
+
+    >>> round(exit_price_for_roe("long", 50_000, 10, 1.0), 6)
+    55000.0
+    >>> round(exit_price_for_roe("long", 50_000, 10, 1.0, "inverse"), 2)
+    55555.56
+    >>> exit_price_for_roe("long", 50_000, 10, 10.0, "inverse")
+    nan
+    """
+    _, wrap = inp.shape_and_wrapper(dict(side=side, entry_price=entry_price, leverage=leverage, roe=roe, contract=contract))
+    s, e, inv = inp.side(side), inp.positive("entry_price", entry_price), _contract(contract)
+    move = s * inp.finite("roe", roe) / inp.positive("leverage", leverage)
+    with np.errstate(divide="ignore"):
+        price = np.where(inv, e / (1 - move), e * (1 + move))
+    return wrap(no_answer_to_nan(price))
+
+
+def exit_price_for_pnl(side: Any, size: Any, entry_price: Any, pnl: Any, contract: Any = "linear") -> Any:
+    """Exit price that realizes a wanted PnL [quote per base]; NaN where none can.
+
+    Linear: ``entry + pnl / (s * size)``; inverse: ``1 / (1/entry - pnl / (s * size))``
+    (``pnl`` in coin). A loss is a negative ``pnl``.
+
+    Examples
+    --------
+    W1's 0.2 BTC long makes 1,000 USDT at 55,000 and loses 400 at 48,000.
+
+    >>> exit_price_for_pnl("long", 0.2, 50_000, 1_000), exit_price_for_pnl("long", 0.2, 50_000, -400)
+    (55000.0, 48000.0)
+    """
+    _, wrap = inp.shape_and_wrapper(dict(side=side, size=size, entry_price=entry_price, pnl=pnl, contract=contract))
+    s, q, e, inv = _position_args(side, size, entry_price, contract)
+    target = inp.finite("pnl", pnl)
+    with np.errstate(divide="ignore"):
+        price = np.where(inv, 1 / (1 / e - target / (s * q)), e + target / (s * q))
+    return wrap(no_answer_to_nan(price))
+
+
+def average_entry_price(size: Any, price: Any, contract: Any = "linear") -> float:
+    """Average entry price of several fills of one position [quote per base].
+
+    Linear: size-weighted, ``sum(size * price) / sum(size)``. Inverse (sizes in
+    USD): harmonic, ``sum(size) / sum(size / price)``, so that the position's PnL
+    is that of the fills together.
+
+    Examples
+    --------
+    0.1 BTC at 50,000 and 0.1 at 40,000 average 45,000 on a linear contract;
+    5,000 USD at each price average 44,444.44 on an inverse one.
+
+    >>> average_entry_price([0.1, 0.1], [50_000, 40_000])
+    45000.0
+    >>> round(average_entry_price([5_000, 5_000], [50_000, 40_000], "inverse"), 2)
+    44444.44
+    """
+    inp.shape_and_wrapper(dict(size=size, price=price, contract=contract))
+    q, p = inp.positive("size", size), inp.positive("price", price)
+    q, p = np.broadcast_arrays(q, p)
+    inv = _contract(contract)
+    if inv.ndim and len(set(np.broadcast_to(inv, q.shape).ravel().tolist())) > 1:
+        raise InputError("contract", "must be the same for every fill of a position")
+    inverse = bool(np.ravel(inv)[0])
+    return float(q.sum() / (q / p).sum()) if inverse else float((q * p).sum() / q.sum())

@@ -219,6 +219,45 @@ class TierTable:
             raise TierTableError(exc.argument, exc.reason, row) from None
 
     @classmethod
+    def from_ccxt(cls, tiers: Any, symbol: str | None = None) -> TierTable:
+        """Build from ccxt's unified leverage-tier structure (``exchange.fetch_leverage_tiers()``).
+
+        ``tiers`` is the list of tiers of one market, or the dict by symbol that
+        ``fetch_leverage_tiers`` returns together with ``symbol``. Each tier has
+        ``minNotional``, ``maxNotional``, ``maxLeverage`` and
+        ``maintenanceMarginRate``; the unified structure has no maintenance
+        amount, so it is taken from the raw ``info["cum"]`` where every tier
+        has one (Binance), and otherwise rebuilt from the floors and rates.
+        Nothing here touches the network.
+
+        >>> TierTable.from_ccxt([
+        ...     {"tier": 1, "minNotional": 0, "maxNotional": 50_000, "maxLeverage": 125, "maintenanceMarginRate": 0.004},
+        ...     {"tier": 2, "minNotional": 50_000, "maxNotional": None, "maxLeverage": 100, "maintenanceMarginRate": 0.005},
+        ... ]).maint_amount.tolist()
+        [0.0, 50.0]
+        """
+        if isinstance(tiers, Mapping):
+            if symbol not in tiers:
+                raise TierTableError("tiers", f"has no market {symbol!r}; markets: {', '.join(map(str, list(tiers)[:10]))}")
+            tiers = tiers[symbol]
+        rows = sorted(tiers, key=lambda t: float(t.get("minNotional") or 0))
+        try:
+            cum = [float(t["info"]["cum"]) for t in rows]
+        except (KeyError, TypeError, ValueError):
+            cum = [np.nan] * len(rows)
+        frame = pd.DataFrame({
+            "notional_floor": [t.get("minNotional") or 0 for t in rows],
+            "notional_cap": [np.inf if t.get("maxNotional") is None else t["maxNotional"] for t in rows],
+            "max_leverage": [t.get("maxLeverage") for t in rows],
+            "mmr": [t.get("maintenanceMarginRate") for t in rows],
+            "maint_amount": cum,
+        })
+        currency = rows[0].get("currency") if rows else None
+        meta = {"source": "ccxt fetch_leverage_tiers"} | ({"name": symbol} if symbol else {}) | (
+            {"notional_unit": currency} if currency else {})
+        return cls.from_frame(frame, meta=meta)
+
+    @classmethod
     def from_csv(cls, path: str | PathLike[str]) -> TierTable:
         """Read a CSV file with a header of :data:`COLUMNS`.
 

@@ -42,6 +42,9 @@ ARG_HELP = {
     "intervals": "Number of funding intervals (default 1)",
     "threshold": "Margin ratio that triggers the margin call (default 0.8)",
     "account": "Optional account label of each position, to group positions into cross accounts",
+    "exit_price": "Exit price [quote per base]",
+    "roe": "Wanted return on equity (0.5 = 50%; negative for a loss)",
+    "pnl": "Wanted profit (+) or loss (-) [settlement asset]",
 }
 
 NO_LIQUIDATION = "no liquidation price: no positive price liquidates the position"
@@ -87,6 +90,17 @@ MAX_POSITION_SIZE = _udf(
 )
 COMPARE_MARGIN_MODES = _udf(
     xm.compare_margin_modes, "Isolated vs cross side by side: each position's liquidation price and most it can lose."
+)
+
+RETURN_ON_EQUITY = _udf(xm.return_on_equity, "Return on equity of a trade: PnL / initial margin (0.5 = 50%).")
+EXIT_PRICE_FOR_ROE = _udf(
+    xm.exit_price_for_roe, "Exit price that gives a wanted return on equity [quote per base]. #N/A: none can.", "no such exit price"
+)
+EXIT_PRICE_FOR_PNL = _udf(
+    xm.exit_price_for_pnl, "Exit price that realizes a wanted PnL [quote per base]. #N/A: none can.", "no such exit price"
+)
+AVERAGE_ENTRY_PRICE = _udf(
+    xm.average_entry_price, "Average entry price of several fills: size-weighted (linear) or harmonic (inverse)."
 )
 
 __all__ = [name.upper() for name in xm.margin.__all__]
