@@ -8,7 +8,7 @@ import sys
 import xlmargin
 
 PACKAGE = pathlib.Path(xlmargin.__file__).parent
-CORE = ["__init__.py", "errors.py", "_inputs.py", "_solver.py", "tiers.py", "margin.py", "examples.py", "book.py", "risk.py"]
+CORE = ["__init__.py", "errors.py", "_inputs.py", "_solver.py", "tiers.py", "margin.py", "examples.py", "book.py", "risk.py", "rules.py"]
 EXCEL_AND_FILES = {"xlwings", "openpyxl", "xlsxwriter", "formulas", "click", "matplotlib"}
 
 
@@ -48,6 +48,8 @@ def test_public_surface_is_exactly_all():
             "TierTableError",
             "TierTableWarning",
             "TierTable",
+            "RULES",
+            "hyperliquid_mmr",
             "notional",
             "unrealized_pnl",
             "initial_margin",

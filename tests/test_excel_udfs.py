@@ -275,8 +275,10 @@ def test_windows_add_in_declarations():
     result = subprocess.run([sys.executable, "-c", COM_SCRIPT], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     vba = result.stdout
-    assert "Function ISOLATED_LIQ_PRICE(side, size, entry_price, margin, Optional mmr, Optional maint_amount, Optional contract, Optional close_fee_rate)" in vba
-    assert 'ISOLATED_LIQ_PRICE = XLPy.CallUDF("xlmargin.excel.udfs", "ISOLATED_LIQ_PRICE", Array(side, size, entry_price, margin, mmr, maint_amount, contract, close_fee_rate), ThisWorkbook, Application.Caller)' in vba
+    assert ("Function ISOLATED_LIQ_PRICE(side, size, entry_price, margin, Optional mmr, Optional maint_amount, "
+            "Optional contract, Optional close_fee_rate, Optional rules)") in vba
+    assert ('ISOLATED_LIQ_PRICE = XLPy.CallUDF("xlmargin.excel.udfs", "ISOLATED_LIQ_PRICE", Array(side, size, entry_price, '
+            "margin, mmr, maint_amount, contract, close_fee_rate, rules), ThisWorkbook, Application.Caller)") in vba
     for name in udfs.__all__:
         assert f"Function {name}(" in vba
     assert f"DOC {udfs.ARG_HELP['side']}" in vba

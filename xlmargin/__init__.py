@@ -32,6 +32,7 @@ from .margin import (
     return_on_equity,
     unrealized_pnl,
 )
+from .rules import RULES, hyperliquid_mmr
 from .tiers import TierTable
 
 try:
@@ -46,8 +47,10 @@ __all__ = [
     "InputError",
     "TierTableError",
     "TierTableWarning",
-    # tiers
+    # tiers and exchange rule sets
     "TierTable",
+    "RULES",
+    "hyperliquid_mmr",
     # the formulas: one position, cross accounts, sizing and comparing (see margin.__all__)
     *margin.__all__,
 ]

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import _inputs as inp
+from . import rules as exchange_rules
 from ._solver import no_answer_to_nan, root, solve_tiered
 from .errors import InputError
 from .tiers import TierTable
@@ -121,10 +122,12 @@ def _rate_and_amount(mmr: Any, maint_amount: Any, notional: np.ndarray) -> tuple
     return tiers.mmr[t], tiers.maint_amount[t]
 
 
-def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee) -> np.ndarray:
+def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None) -> np.ndarray:
     """Price where margin + uPnL = MM, tier-consistently; NaN where there is none.
 
     Works in u = P (linear) or u = 1/P (inverse); see :mod:`xlmargin._solver`.
+    ``rules`` (per-row flags of :mod:`xlmargin.rules`) switch rows to maintenance
+    margin valued at the entry notional.
     """
     if inverse.ndim == 0:
         s_u, e_u = (-s, 1 / entry) if inverse else (s, entry)
@@ -137,9 +140,24 @@ def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee) -> np.ndarr
     else:
         table = (tiers.notional_floor, tiers.notional_cap, tiers.mmr, tiers.maint_amount)
         u = solve_tiered(s_u, q, e_u, margin, fee, *table, continuous=tiers.continuous)
+    if rules is not None and rules.mm_at_entry.any():
+        mm = _maint_at_entry(s_u, q, e_u, margin, mmr, maint_amount, fee, rules.fee_at_bankruptcy)
+        u = np.where(rules.mm_at_entry, no_answer_to_nan(e_u + (mm - margin) / (s_u * q)), u)
     if inverse.ndim == 0:
         return 1 / u if inverse else u
     return np.where(inverse, 1 / u, u)
+
+
+def _maint_at_entry(s_u, q, e_u, margin, mmr, maint_amount, fee, fee_at_bankruptcy) -> np.ndarray:
+    """Maintenance margin valued at the entry notional (tier of that notional) plus the fee to close.
+
+    The fee is charged on the notional at the bankruptcy price (Bybit) or at entry (BitMEX).
+    """
+    n_entry = q * e_u
+    rate, amount = _rate_and_amount(mmr, maint_amount, n_entry)
+    u_bankrupt = root(s_u, q, e_u, margin, fee, 0.0)  # where margin + uPnL covers only the fee
+    fee_amount = fee * np.where(fee_at_bankruptcy, q * u_bankrupt, n_entry)
+    return n_entry * rate - amount + fee_amount
 
 
 def _position_args(side, size, entry_price, contract):
@@ -278,6 +296,7 @@ def isolated_liq_price(
     maint_amount: Any = 0.0,
     contract: Any = "linear",
     close_fee_rate: Any = 0.0,
+    rules: Any = "binance",
 ) -> Any:
     """Isolated-margin liquidation price [quote per base]; NaN where there is none.
 
@@ -304,6 +323,11 @@ def isolated_liq_price(
         margin added by hand and funding received (or subtract funding paid).
     mmr, maint_amount, contract, close_fee_rate
         As in :func:`maint_margin`.
+    rules : str or array of str
+        Exchange rule set, or one per row (see :mod:`xlmargin.rules`); default
+        ``"binance"``. With ``"bybit"`` or ``"bitmex"`` maintenance margin is
+        valued at the entry notional: ``P = E + (MM(E) - margin) / (s*size)``
+        (linear), and the same in ``1/P`` for inverse contracts.
 
     Returns
     -------
@@ -325,12 +349,12 @@ def isolated_liq_price(
     """
     _, wrap = inp.shape_and_wrapper(
         dict(side=side, size=size, entry_price=entry_price, margin=margin, **_rate_args(mmr, maint_amount),
-             contract=contract, close_fee_rate=close_fee_rate)
+             contract=contract, close_fee_rate=close_fee_rate, rules=rules)
     )
     s, q, e, inv = _position_args(side, size, entry_price, contract)
     m = inp.non_negative("margin", margin)
     fee = inp.rate("close_fee_rate", close_fee_rate)
-    return wrap(_liq_price(s, q, e, m, mmr, maint_amount, inv, fee))
+    return wrap(_liq_price(s, q, e, m, mmr, maint_amount, inv, fee, exchange_rules.flags(rules)))
 
 
 def bankruptcy_price(
@@ -533,6 +557,7 @@ def cross_liq_price(
     contract: Any = "linear",
     close_fee_rate: Any = 0.0,
     account: Any = None,
+    rules: Any = "binance",
 ) -> Any:
     """Cross-margin liquidation price of each position, the others held at their mark prices.
 
@@ -544,7 +569,9 @@ def cross_liq_price(
 
     which is Binance's cross formula (``WB - TMM1 + UPNL1``). Tiers are those
     of the notional at the mark price for the others, at the liquidation price
-    for position ``i``. NaN where no positive finite price liquidates.
+    for position ``i``. NaN where no positive finite price liquidates. Under
+    ``rules`` that value maintenance margin at entry (Bybit, BitMEX), every
+    position's is valued at its entry notional.
 
     Examples
     --------
@@ -556,35 +583,45 @@ def cross_liq_price(
     """
     s, q, e, p, inv, accounts, wrap = _cross_rows(
         wallet_balance, side, size, entry_price, mark_price, contract, account,
-        dict(close_fee_rate=close_fee_rate, **_rate_args(mmr, maint_amount)),
+        dict(close_fee_rate=close_fee_rate, rules=rules, **_rate_args(mmr, maint_amount)),
     )
-    fee = inp.rate("close_fee_rate", close_fee_rate)
+    fee = np.broadcast_to(inp.rate("close_fee_rate", close_fee_rate), s.shape)
+    flags = exchange_rules.flags(rules)
     n = _notional(q, p, inv)
     rate, amount = _rate_and_amount(mmr, maint_amount, n)
-    spare = _pnl(s, q, e, p, inv) - (n * (rate + fee) - amount)  # what each position adds to the account
+    mm = n * (rate + fee) - amount
+    if flags.mm_at_entry.any():
+        s_u, e_u = np.where(inv, -s, s), np.where(inv, 1 / e, e)
+        own = _maint_at_entry(s_u, q, e_u, 0.0, mmr, maint_amount, fee, np.zeros_like(fee, dtype=bool))
+        mm = np.where(flags.mm_at_entry, own, mm)
+    spare = _pnl(s, q, e, p, inv) - mm  # what each position adds to the account
     others = accounts.wallet[accounts.codes] + (accounts.total(spare)[accounts.codes] - spare)
-    return wrap(_liq_price(s, q, e, others, mmr, maint_amount, inv, fee))
+    return wrap(_liq_price(s, q, e, others, mmr, maint_amount, inv, fee, flags))
 
 
-def margin_ratio(equity: Any, maint_margin: Any) -> Any:
-    """Binance's margin ratio: ``maint_margin / equity`` [decimal].
+def margin_ratio(equity: Any, maint_margin: Any, rules: Any = "binance") -> Any:
+    """The margin ratio as the exchange defines it [decimal].
 
-    0 is safe; 1 (100 %) is liquidation. ``inf`` where the equity is zero or
-    negative while maintenance margin is owed.
+    Binance and most others: ``maint_margin / equity``, rising to 1 (100 %) at
+    liquidation; ``inf`` where the equity is zero or negative while maintenance
+    margin is owed. OKX (``rules="okx"``): ``equity / maint_margin``, falling to
+    1 at liquidation (pass maintenance margin with the fee to close in it);
+    ``inf`` where no maintenance margin is owed.
 
     Examples
     --------
     W5 after the 30 % pump: 69 / 100.
 
-    >>> margin_ratio(100, 69)
-    0.69
+    >>> margin_ratio(100, 69), round(margin_ratio(100, 69, "okx"), 6)
+    (0.69, 1.449275)
     """
-    _, wrap = inp.shape_and_wrapper(dict(equity=equity, maint_margin=maint_margin))
+    _, wrap = inp.shape_and_wrapper(dict(equity=equity, maint_margin=maint_margin, rules=rules))
     eq = inp.finite("equity", equity)
     mm = inp.non_negative("maint_margin", maint_margin)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(eq > 0, mm / np.where(eq > 0, eq, 1.0), np.where(mm > 0, np.inf, 0.0))
-    return wrap(ratio)
+        inverted = np.where(mm > 0, eq / np.where(mm > 0, mm, 1.0), np.inf)
+    return wrap(np.where(exchange_rules.flags(rules).ratio_equity_over_mm, inverted, ratio))
 
 
 def margin_call(equity: Any, maint_margin: Any, threshold: Any = DEFAULT_MARGIN_CALL) -> Any:
@@ -602,7 +639,7 @@ def margin_call(equity: Any, maint_margin: Any, threshold: Any = DEFAULT_MARGIN_
     (False, True)
     """
     _, wrap = inp.shape_and_wrapper(dict(equity=equity, maint_margin=maint_margin, threshold=threshold))
-    ratio = np.asarray(margin_ratio(equity, maint_margin))
+    ratio = np.asarray(margin_ratio(equity, maint_margin), dtype=float)
     return wrap(ratio >= inp.positive("threshold", threshold))
 
 

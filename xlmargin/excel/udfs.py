@@ -42,6 +42,7 @@ ARG_HELP = {
     "intervals": "Number of funding intervals (default 1)",
     "threshold": "Margin ratio that triggers the margin call (default 0.8)",
     "account": "Optional account label of each position, to group positions into cross accounts",
+    "rules": "Exchange rule set: binance (default), bybit, bitmex, okx, gate or hyperliquid",
     "exit_price": "Exit price [quote per base]",
     "roe": "Wanted return on equity (0.5 = 50%; negative for a loss)",
     "pnl": "Wanted profit (+) or loss (-) [settlement asset]",

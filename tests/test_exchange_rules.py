@@ -1,0 +1,130 @@
+"""Exchange rule sets, each held to that exchange's own published numbers.
+
+Sources are the exchanges' help centres as found through the project's search tool; where an
+exchange publishes a formula but no example with numbers, the test checks xlmargin against that
+formula, and says so.
+"""
+
+import math
+
+import pytest
+
+import xlmargin as xm
+from xlmargin.rules import hyperliquid_mmr
+
+
+def ceil_to_tick(price, tick):
+    return math.ceil(price / tick - 1e-9) * tick
+
+
+# ---------------------------------------------------------------- Bybit: MM at the entry notional
+@pytest.mark.parametrize(
+    "source, value, published",
+    [
+        # Bybit help centre, "Liquidation Price (USDT Contract)" (article 900000181046): long 1 BTC at 10,000,
+        # 50x (margin 200), MMR 0.5 %: "10,000 USDT * (1 - 2% + 0.5%) = 9,850 USDT"
+        ("bybit-usdt-long", xm.isolated_liq_price("long", 1, 10_000, 200, 0.005, rules="bybit"), 9_850),
+        # same page: short 1 BTC at 8,000, 40x (margin 200): "= 8160 USDT"
+        ("bybit-usdt-short", xm.isolated_liq_price("short", 1, 8_000, 200, 0.005, rules="bybit"), 8_160),
+        # Bybit "Liquidation Price Calculation under Isolated Mode (Unified Trading Account)", 2024 version:
+        # 1 BTC at 20,000, 50x, MMR 0.5 %: long 19,700; short with 3,000 extra margin 23,300;
+        # long after 200 USDT of funding taken from its margin 19,900
+        ("bybit-uta-long", xm.isolated_liq_price("long", 1, 20_000, 400, 0.005, rules="bybit"), 19_700),
+        ("bybit-uta-short-extra", xm.isolated_liq_price("short", 1, 20_000, 400 + 3_000, 0.005, rules="bybit"), 23_300),
+        ("bybit-uta-long-funding", xm.isolated_liq_price("long", 1, 20_000, 400 - 200, 0.005, rules="bybit"), 19_900),
+    ],
+)
+def test_bybit_linear(source, value, published):
+    assert value == pytest.approx(published, abs=1e-9)
+
+
+def test_bybit_inverse_cross_long_with_the_fee_to_close_at_the_bankruptcy_price():
+    # Bybit help centre, "How to calculate Liquidation Price (Inverse Contract)" (article 360039261334):
+    # 0.5 BTC balance, long 10,000 contracts at 8,000, cross, MMR 0.5 %, taker fee 0.075 %:
+    # "Bankruptcy Price = 1.00075x10000/(10000/8000 + (0.5-0)) = 5718.57", "Liquidation Price = 5739.50"
+    # (Bybit states long liquidation prices rounded up to the 0.5 tick)
+    args = ("long", 10_000, 8_000)
+    assert round(xm.bankruptcy_price(*args, 0.5, "inverse", 0.00075), 2) == 5_718.57
+    lp = xm.cross_liq_price(0.5, *args, 8_000, 0.005, 0, "inverse", 0.00075, rules="bybit")
+    assert ceil_to_tick(lp, 0.5) == 5_739.50
+    # by hand: MM at entry 10,000/8,000 x 0.5 %, plus the fee on the notional at the bankruptcy price
+    mm = 10_000 / 8_000 * 0.005 + 0.00075 * 10_000 / 5_718.571428571428
+    assert lp == pytest.approx(1 / (1 / 8_000 + (0.5 - mm) / 10_000), rel=1e-9)
+    # Binance's rules give another number: the rule set is what makes the match
+    assert ceil_to_tick(xm.cross_liq_price(0.5, *args, 8_000, 0.005, 0, "inverse", 0.00075), 0.5) != 5_739.50
+
+
+# ---------------------------------------------------------------- BitMEX: MM at the entry notional
+def test_bitmex_examples():
+    # BitMEX, "Isolated and Cross Margin Examples": 10,000 USDT wallet, 20 ETHUSDT at 1,000, 50x cross,
+    # "maintenance margin is 1% = 200 USDT ... liquidation and bankruptcy prices are 510 and 500"
+    assert xm.cross_liq_price(10_000, "long", 20, 1_000, 1_000, 0.01, rules="bitmex") == pytest.approx(510)
+    assert xm.bankruptcy_price("long", 20, 1_000, 10_000) == pytest.approx(500)
+    assert xm.cross_liq_price(10_000, "long", 20, 1_000, 1_000, 0.01) == pytest.approx(505.0505, abs=1e-4)  # Binance's
+    # same page, isolated: a position worth 100 XBT at 100, 4 XBT posted, "liquidation price is set to 97"
+    # (read linearly, as the page does; maintenance margin 1 % of the entry value)
+    assert xm.isolated_liq_price("long", 1, 100, 4, 0.01, rules="bitmex") == pytest.approx(97, abs=1e-12)
+
+
+# ---------------------------------------------------------------- Hyperliquid: MMR = 1 / (2 x max leverage)
+@pytest.mark.parametrize(
+    "side, entry, size, collateral, max_leverage, published",
+    [
+        # Hyperliquid's own liquidationPrice of real positions, recorded from its API by freqtrade
+        # (tests/exchange/test_hyperliquid.py, test_hyperliquid_dry_run_liquidation_price)
+        ("short", 2_642.8, 0.019, 25.091876, 50, 3_924.18322043),
+        ("long", 145.83, 0.33, 24.045107, 20, 74.83696193),
+        ("long", 62_739.0, 0.00077, 24.137992, 50, 31_708.03843631),
+    ],
+)
+def test_hyperliquid_positions(side, entry, size, collateral, max_leverage, published):
+    lp = xm.isolated_liq_price(side, size, entry, collateral, hyperliquid_mmr(max_leverage), rules="hyperliquid")
+    assert lp == pytest.approx(published, rel=1e-7)
+
+
+def test_hyperliquid_maintenance_margin():
+    # Hyperliquid docs, "Margining": a 10,000 USD position on a 20x asset needs 250 USD of maintenance margin
+    assert xm.maint_margin(10_000 / 50, 50, hyperliquid_mmr(20)) == pytest.approx(250)
+
+
+# ---------------------------------------------------------------- OKX and Gate: fee inside maintenance margin
+def test_okx_margin_ratio_is_equity_over_maintenance_margin():
+    # OKX help centre: margin ratio = equity / (maintenance margin + fee to close); 100 % liquidates.
+    # No OKX page prints a liquidation price with numbers, so this checks the definition: at the
+    # isolated liquidation price with the taker fee as close_fee_rate, OKX's ratio is exactly 1.
+    taker, mmr = 0.0005, 0.004
+    for contract, size in (("linear", 2.0), ("inverse", 100_000.0)):
+        for side in ("long", "short"):
+            margin = xm.initial_margin(size, 50_000, 20, contract)
+            lp = xm.isolated_liq_price(side, size, 50_000, margin, mmr, 0, contract, taker, rules="okx")
+            equity = margin + xm.unrealized_pnl(side, size, 50_000, lp, contract)
+            mm_and_fee = xm.maint_margin(size, lp, mmr, 0, contract, taker)
+            assert xm.margin_ratio(equity, mm_and_fee, "okx") == pytest.approx(1.0, rel=1e-12)
+            assert xm.margin_ratio(equity, mm_and_fee) == pytest.approx(1.0, rel=1e-12)  # both ways round
+
+
+@pytest.mark.parametrize("side", ["long", "short"])
+def test_gate_formula(side):
+    # Gate help centre (futures liquidation price, as quoted by Gate support): linear
+    # LP = (entry - s * margin / size) / (1 - s * (MMR + taker)); Gate prints no example with numbers.
+    entry, size, margin, mmr, taker = 50_000.0, 0.1, 200.0, 0.005, 0.00075
+    s = 1 if side == "long" else -1
+    gate = (entry - s * margin / size) / (1 - s * (mmr + taker))
+    assert xm.isolated_liq_price(side, size, entry, margin, mmr, 0, "linear", taker, rules="gate") == pytest.approx(gate)
+    # and its published initial margin example: 0.1 BTC at 50,000 with 25x needs 200 USDT
+    assert xm.initial_margin(0.1, 50_000, 25) == pytest.approx(200)
+
+
+# ---------------------------------------------------------------- mixing rule sets per row
+def test_a_column_of_rule_sets():
+    lps = xm.isolated_liq_price("long", 1, 10_000, 200, 0.005, rules=["binance", "bybit", "BYBIT"])
+    assert lps[1] == lps[2] == pytest.approx(9_850) and lps[0] == pytest.approx(xm.isolated_liq_price("long", 1, 10_000, 200))
+    with pytest.raises(xm.InputError, match=r"rules must be one of binance, bybit, bitmex, okx, gate, hyperliquid, not 'ftx' \(row 2\)"):
+        xm.isolated_liq_price("long", 1, 10_000, 200, rules=["binance", "ftx"])
+
+
+def test_entry_valued_rules_with_tiers_use_the_tier_of_the_entry_notional():
+    tiers = xm.TierTable.load("binance_usdm_btcusdt")
+    lp = xm.isolated_liq_price("long", 20, 50_000, 100_000, tiers, rules="bybit")  # 1,000,000 USDT: tier 3
+    mm_entry = 1_000_000 * 0.0065 - 950
+    assert lp == pytest.approx(50_000 + (mm_entry - 100_000) / 20)
