@@ -37,3 +37,10 @@ def test_book_benchmark_runs():
     )
     assert result.returncode == 0, result.stderr
     assert "peak memory" in result.stdout
+
+
+def test_rules_benchmark_runs():
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "bench_rules.py"), "--rows", "1000", "--repeat", "1"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "six rule sets mixed per row" in result.stdout

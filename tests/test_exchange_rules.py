@@ -128,3 +128,20 @@ def test_entry_valued_rules_with_tiers_use_the_tier_of_the_entry_notional():
     lp = xm.isolated_liq_price("long", 20, 50_000, 100_000, tiers, rules="bybit")  # 1,000,000 USDT: tier 3
     mm_entry = 1_000_000 * 0.0065 - 950
     assert lp == pytest.approx(50_000 + (mm_entry - 100_000) / 20)
+
+
+def test_mixed_rows_equal_one_rule_set_at_a_time():
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    n = 300
+    side = np.where(rng.random(n) < 0.5, "long", "short")
+    size, entry = rng.uniform(0.1, 30, n), rng.uniform(1_000, 90_000, n)
+    margin = size * entry / rng.uniform(2, 60, n)
+    names = np.array(list(xm.RULES))[rng.integers(0, len(xm.RULES), n)]
+    tiers = xm.TierTable.load("binance_usdm_btcusdt")
+    mixed = xm.isolated_liq_price(side, size, entry, margin, tiers, 0, "linear", 0.0005, rules=names)
+    for name in xm.RULES:
+        rows = names == name
+        alone = xm.isolated_liq_price(side[rows], size[rows], entry[rows], margin[rows], tiers, 0, "linear", 0.0005, rules=name)
+        np.testing.assert_allclose(mixed[rows], alone, rtol=1e-12, equal_nan=True)

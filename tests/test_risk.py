@@ -75,3 +75,21 @@ def test_cascade_orders_losses_as_prices_fall(result):
 @pytest.mark.parametrize("symbol, asset", [("BTCUSDT", "BTC"), ("BTCUSD_PERP", "BTC"), ("ETH-USDT-SWAP", "ETH"), ("SOL/USDC", "SOL")])
 def test_asset_of(symbol, asset):
     assert asset_of(symbol) == asset
+
+
+def test_a_rules_column_mixes_exchanges_in_one_book():
+    from xlmargin.book import BookError, check_book
+    from xlmargin.book import Book
+
+    book = sample_book()
+    positions = book.positions.astype(object).where(book.positions.notna(), "").astype(str)
+    positions["rules"] = ["bybit" if a == "small-iso" else "" for a in book.positions["account"]]
+    p, a, t = check_book(positions, book.accounts.astype(str))
+    result = evaluate(Book(p, a, t))
+    small = result.positions.query("account == 'small-iso' and symbol == 'BTCUSDT'").iloc[0]
+    assert small["liq_price"] == pytest.approx(xm.isolated_liq_price("long", 0.1, 50_000, 250, rules="bybit"))
+    other = result.positions.query("account == 'desk'").iloc[0]
+    assert other["liq_price"] == pytest.approx(xm.isolated_liq_price("long", 10, 50_000, 60_000, "binance_usdm_btcusdt"))
+    positions.loc[0, "rules"] = "ftx"
+    with pytest.raises(BookError, match=r"column 'rules' must be one of binance, bybit, .* in rows 2"):
+        check_book(positions, book.accounts.astype(str))

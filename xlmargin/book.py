@@ -3,7 +3,8 @@
 A book is three tables (the layout of ``workbooks/risk_review.xlsx``):
 
 * **positions**: account, symbol, contract, side, size, entry_price, mark_price,
-  margin_mode, isolated_margin, tier_set (and optionally leverage);
+  margin_mode, isolated_margin, tier_set (and optionally leverage, and rules: the
+  exchange rule set of each position, binance by default);
 * **accounts**: account, wallet_balance, settlement_asset;
 * **tiers**: tier_set, notional_floor, notional_cap, max_leverage, mmr, maint_amount.
 
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, XlmarginError
+from .rules import RULES
 from .tiers import TierTable
 
 POSITION_COLUMNS = (
@@ -150,6 +152,13 @@ def check_book(
     _number(positions, "isolated_margin", pos_name, problems, offset, minimum=-1e-300, allow_empty=True)
     if "leverage" in positions.columns:
         _number(positions, "leverage", pos_name, problems, offset, minimum=0, allow_empty=True)
+    if "rules" in positions.columns:  # the exchange rule set of each position (default binance)
+        rules = positions["rules"].astype("string").str.strip().str.lower().fillna("")
+        rules = rules.where(rules != "", "binance")
+        unknown = ~rules.isin(list(RULES))
+        if unknown.any():
+            problems.append(f"{pos_name}: column 'rules' must be one of {', '.join(RULES)} in rows {_rows(unknown, offset)}")
+        positions["rules"] = rules
     tier_set = positions["tier_set"].astype("string").str.strip()
     positions["tier_set"] = tier_set.where(tier_set.notna() & (tier_set != ""), "")
     if not problems:
@@ -231,7 +240,8 @@ def read_book(path: str | Path, accounts: str | Path | None = None, tiers: str |
         missing = [s for s in ("Positions", "Accounts") if s not in sheets]
         if missing:
             raise BookError([f"{path.name}: missing sheet(s) {', '.join(missing)} (use the risk_review.xlsx layout)"])
-        keep = [c for c in sheets["Positions"].columns if c in POSITION_COLUMNS + ("leverage",)] or list(sheets["Positions"].columns)
+        keep = [c for c in sheets["Positions"].columns if c in POSITION_COLUMNS + ("leverage", "rules")] or list(
+            sheets["Positions"].columns)
         positions, account_table, tier_rows = sheets["Positions"][keep], sheets["Accounts"], sheets.get("Tiers")
         names = (f"{path.name}:Positions", f"{path.name}:Accounts", f"{path.name}:Tiers")
     elif suffix in (".csv", ".parquet"):

@@ -141,8 +141,19 @@ def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None)
         table = (tiers.notional_floor, tiers.notional_cap, tiers.mmr, tiers.maint_amount)
         u = solve_tiered(s_u, q, e_u, margin, fee, *table, continuous=tiers.continuous)
     if rules is not None and rules.mm_at_entry.any():
-        mm = _maint_at_entry(s_u, q, e_u, margin, mmr, maint_amount, fee, rules.fee_at_bankruptcy)
-        u = np.where(rules.mm_at_entry, no_answer_to_nan(e_u + (mm - margin) / (s_u * q)), u)
+        if rules.mm_at_entry.ndim == 0:
+            mm = _maint_at_entry(s_u, q, e_u, margin, mmr, maint_amount, fee, rules.fee_at_bankruptcy)
+            u = no_answer_to_nan(e_u + (mm - margin) / (s_u * q))
+        else:  # only the rows whose rules value MM at entry
+            shape = np.broadcast_shapes(np.shape(u), rules.mm_at_entry.shape)
+            rows = np.flatnonzero(np.broadcast_to(rules.mm_at_entry, shape).ravel())
+            pick = lambda a: np.broadcast_to(a, shape).ravel()[rows]  # noqa: E731
+            rates = _rate_args(mmr, maint_amount)
+            sub = [pick(a) for a in (s_u, q, e_u, margin, fee, rules.fee_at_bankruptcy)]
+            flat = {k: pick(np.asarray(v, dtype=float)) for k, v in rates.items()}
+            mm = _maint_at_entry(*sub[:4], flat.get("mmr", mmr), flat.get("maint_amount", maint_amount), sub[4], sub[5])
+            u = np.array(np.broadcast_to(u, shape), copy=True)
+            u.ravel()[rows] = no_answer_to_nan(sub[2] + (mm - sub[3]) / (sub[0] * sub[1]))
     if inverse.ndim == 0:
         return 1 / u if inverse else u
     return np.where(inverse, 1 / u, u)

@@ -18,6 +18,9 @@ solved one table at a time. The definitions, in the glossary's words:
   with maintenance margin at the shocked notional and its tier. The loss is
   the drop in what the account is worth, under its actual margin modes, and as
   if every position were isolated or all were in cross.
+* **Exchange rules**: a ``rules`` column names each position's rule set
+  (:mod:`xlmargin.rules`); where it values maintenance margin at the entry
+  notional (Bybit, BitMEX), that figure is used at every price.
 * The **cascade** of a falling market: every price falls together by 1 %,
   2 %, ...; an isolated position is lost at its own liquidation price, a cross
   account loses all its cross positions at once when its equity reaches its
@@ -34,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from . import margin as mg
+from . import rules as exchange_rules
 from .book import DEFAULT_MMR, Book
 
 SHOCKS = np.round(np.arange(-0.5, 0.5001, 0.1), 2)  # per asset and joint
@@ -62,6 +66,8 @@ class Rows:
     own_margin: np.ndarray  # the margin a position has if isolated: its isolated margin, else its initial margin
     codes: np.ndarray  # account of each row
     wallet: np.ndarray  # per account
+    rules: Any  # per-row flags of the exchange rule sets (xlmargin.rules)
+    mm_entry: np.ndarray  # maintenance margin at the entry notional (used where the rules say so)
     groups: list[tuple[np.ndarray, Any]] = field(default_factory=list)  # (rows, TierTable or None) per tier set
 
     @property
@@ -84,8 +90,10 @@ def _rows(book: Book) -> Rows:
     groups = []
     for name, index in p.groupby("tier_set", sort=True).indices.items():
         groups.append((np.asarray(index), book.tiers.get(name) if name else None))
-    rows = Rows(s, q, entry, mark, inverse, isolated, margin, margin.copy(), codes, wallet, groups)
+    flags = exchange_rules.flags(p["rules"].astype("category") if "rules" in p.columns else np.full(len(p), "binance"))
+    rows = Rows(s, q, entry, mark, inverse, isolated, margin, margin.copy(), codes, wallet, flags, np.zeros(len(p)), groups)
     rows.own_margin = np.where(isolated, margin, initial_margin(rows, p))
+    rows.mm_entry = _maint(rows, mg._notional(q, entry, inverse), valued_at_entry=False)
     return rows
 
 
@@ -108,18 +116,17 @@ def initial_margin(rows: Rows, positions: pd.DataFrame) -> np.ndarray:
     return n / np.where(np.isfinite(lev) & (lev > 0), lev, fallback)
 
 
-def _maint(rows: Rows, n: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
-    """Maintenance margin at notional ``n`` (all rows, or rows ``index`` when n is theirs)."""
+def _maint(rows: Rows, n: np.ndarray, valued_at_entry: bool = True) -> np.ndarray:
+    """Maintenance margin at notional ``n``; rows whose rules value it at entry keep their entry figure."""
     mm = np.empty_like(n)
     for group, table in rows.groups:
-        where = group if index is None else np.flatnonzero(np.isin(index, group))
-        if where.size == 0:
-            continue
         if table is None:
-            mm[where] = n[where] * DEFAULT_MMR
+            mm[group] = n[group] * DEFAULT_MMR
         else:
-            t = table.tier_index(n[where])
-            mm[where] = n[where] * table.mmr[t] - table.maint_amount[t]
+            t = table.tier_index(n[group])
+            mm[group] = n[group] * table.mmr[t] - table.maint_amount[t]
+    if valued_at_entry and rows.rules.mm_at_entry.any():
+        mm = np.where(rows.rules.mm_at_entry, rows.mm_entry, mm)
     return mm
 
 
@@ -203,7 +210,9 @@ def _position_table(book: Book, rows: Rows, now: State) -> pd.DataFrame:
         args = (rows.s[index], rows.q[index], rows.entry[index], held[index])
         inverse = rows.inverse[index]
         mmr = table if table is not None else DEFAULT_MMR
-        liq[index] = mg._liq_price(*args, mmr, 0.0, inverse, zero[index])
+        flags = exchange_rules.Flags(*(np.broadcast_to(f, len(n))[index] for f in (
+            rows.rules.mm_at_entry, rows.rules.fee_at_bankruptcy, rows.rules.ratio_equity_over_mm)))
+        liq[index] = mg._liq_price(*args, mmr, 0.0, inverse, zero[index], flags)
         bankrupt[index] = mg._liq_price(*args, 0.0, 0.0, inverse, zero[index])
     out = book.positions.copy()
     out["asset"] = out["symbol"].map(asset_of)

@@ -75,14 +75,24 @@ class Flags:
 
 
 def flags(rules: Any) -> Flags:
-    """Turn a rule-set name, or a column of names, into per-row flags; unknown names are an error."""
+    """Turn a rule-set name, or a column of names, into per-row flags; unknown names are an error.
+
+    A pandas categorical column is read through its codes, the fastest way for a large book.
+    """
     if isinstance(rules, pd.Series):
-        rules = rules.to_numpy()
-    names = np.asarray(rules, dtype=object)
-    unique, inverse = np.unique(names.astype(str), return_inverse=True)
+        rules = rules.array if isinstance(rules.dtype, pd.CategoricalDtype) else rules.to_numpy()
+    if isinstance(rules, pd.Categorical):  # a categorical column: its codes are the answer already
+        names = np.asarray(rules.codes)
+        inverse, unique = names, list(rules.categories)
+        if (inverse < 0).any():
+            raise InputError("rules", "is empty", int(np.argmax(inverse < 0)) + 1)
+    else:
+        names = np.asarray(rules, dtype=object)
+        codes, unique = pd.factorize(names.ravel())  # hashing: fast on a column of a million names
+        inverse = codes.reshape(names.shape)
     sets = []
     for position, name in enumerate(unique):
-        key = name.strip().lower()
+        key = str(name).strip().lower()
         if key not in RULES:
             row = None if names.ndim == 0 else int(np.argmax(inverse.ravel() == position)) + 1
             raise InputError("rules", f"must be one of {', '.join(RULES)}, not {str(name)!r}", row)
