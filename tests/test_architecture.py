@@ -67,6 +67,8 @@ def test_public_surface_is_exactly_all():
             "cross_account_value",
             "max_position_size",
             "compare_margin_modes",
+            "distance_to_liq",
+            "margin_buffer",
             "return_on_equity",
             "exit_price_for_roe",
             "exit_price_for_pnl",

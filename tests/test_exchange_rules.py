@@ -145,3 +145,28 @@ def test_mixed_rows_equal_one_rule_set_at_a_time():
         rows = names == name
         alone = xm.isolated_liq_price(side[rows], size[rows], entry[rows], margin[rows], tiers, 0, "linear", 0.0005, rules=name)
         np.testing.assert_allclose(mixed[rows], alone, rtol=1e-12, equal_nan=True)
+
+
+# ---------------------------------------------------------------- hedge mode
+def test_hedge_legs_move_together_as_in_binances_cross_formula():
+    # Binance's cross formula with a LONG and a SHORT leg of one symbol (hedge mode), flat rates:
+    # LP = (WB - TMM1 + UPNL1 + cumL + cumS - qL*EL + qS*ES) / (qL*MMRL + qS*MMRS - qL + qS)
+    legs = dict(side=["long", "short"], size=[1.0, 0.5], entry_price=[50_000, 51_000], mark_price=[50_500, 50_500])
+    lp = xm.cross_liq_price(5_000, **legs, mmr=[0.005, 0.004], symbol=["BTCUSDT", "BTCUSDT"])
+    by_hand = (5_000 - 1.0 * 50_000 + 0.5 * 51_000) / (1.0 * 0.005 + 0.5 * 0.004 - 1.0 + 0.5)
+    assert lp[0] == lp[1] == pytest.approx(by_hand)
+    # each leg alone in isolated mode has its own price
+    iso = xm.isolated_liq_price(legs["side"], legs["size"], legs["entry_price"], [2_500, 2_500], [0.005, 0.004])
+    assert iso[0] < legs["entry_price"][0] < iso[1]
+
+
+def test_hedge_with_tiers_and_another_symbol():
+    tiers = xm.TierTable.load("binance_usdm_btcusdt")
+    side, size, entry = ["long", "short", "long"], [40.0, 15.0, 0.5], [50_000, 51_000, 50_000]
+    mark = [50_500, 50_500, 49_000]
+    symbol = ["BTCUSDT", "BTCUSDT", "BTCUSDT_260327"]  # a quarterly contract held at its mark
+    lp = xm.cross_liq_price(300_000, side, size, entry, mark, tiers, symbol=symbol)
+    at = [lp[0], lp[0], mark[2]]
+    equity = xm.cross_equity(300_000, side, size, entry, at)
+    assert equity == pytest.approx(xm.cross_maint_margin(size, at, tiers), rel=1e-9)  # each leg on its own tier
+    assert xm.TierTable.tier_index(tiers, 40 * lp[0]) != xm.TierTable.tier_index(tiers, 15 * lp[0])

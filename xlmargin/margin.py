@@ -54,6 +54,8 @@ __all__ = [
     "cross_account_value",
     "max_position_size",
     "compare_margin_modes",
+    "distance_to_liq",
+    "margin_buffer",
     "return_on_equity",
     "exit_price_for_roe",
     "exit_price_for_pnl",
@@ -569,6 +571,7 @@ def cross_liq_price(
     close_fee_rate: Any = 0.0,
     account: Any = None,
     rules: Any = "binance",
+    symbol: Any = None,
 ) -> Any:
     """Cross-margin liquidation price of each position, the others held at their mark prices.
 
@@ -583,6 +586,13 @@ def cross_liq_price(
     for position ``i``. NaN where no positive finite price liquidates. Under
     ``rules`` that value maintenance margin at entry (Bybit, BitMEX), every
     position's is valued at its entry notional.
+
+    With ``symbol`` (a label per position), the positions of one symbol in an
+    account move together, as the legs of a hedge (a long and a short of the
+    same contract) do: their common price ``P`` solves
+    ``others + sum_i s_i*q_i*(P - E_i) = sum_i MM_i(P)``, each leg with the
+    tier of its own notional at ``P``. That is Binance's published cross
+    formula with its BOTH, LONG and SHORT legs.
 
     Examples
     --------
@@ -606,8 +616,46 @@ def cross_liq_price(
         own = _maint_at_entry(s_u, q, e_u, 0.0, mmr, maint_amount, fee, np.zeros_like(fee, dtype=bool))
         mm = np.where(flags.mm_at_entry, own, mm)
     spare = _pnl(s, q, e, p, inv) - mm  # what each position adds to the account
+    if symbol is not None:
+        return wrap(_symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol))
     others = accounts.wallet[accounts.codes] + (accounts.total(spare)[accounts.codes] - spare)
     return wrap(_liq_price(s, q, e, others, mmr, maint_amount, inv, fee, flags))
+
+
+def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol) -> np.ndarray:
+    """The common cross liquidation price of the positions of each (account, symbol).
+
+    In u (P or 1/P) every leg's balance is linear: ``s_u*q*(u - e_u)`` against
+    ``q*u*rate - cum`` (or a fixed amount where the rules value MM at entry), so
+    the group's price is one division; tiers are re-read at that price until
+    they no longer change.
+    """
+    labels = symbol.to_numpy() if isinstance(symbol, pd.Series) else np.asarray(symbol)
+    labels = np.broadcast_to(labels, s.shape)
+    groups, _ = pd.factorize(pd.MultiIndex.from_arrays([accounts.codes, labels]))
+    count = int(groups.max()) + 1
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(groups, weights=np.broadcast_to(values, s.shape), minlength=count)
+
+    others = (accounts.wallet + accounts.total(spare))[accounts.codes] - total(spare)[groups]
+    s_u, e_u = np.where(inv, -s, s), np.where(inv, 1 / e, e)
+    entry_valued = np.broadcast_to(flags.mm_at_entry, s.shape)
+    fixed = _maint_at_entry(s_u, q, e_u, 0.0, mmr, maint_amount, fee, np.zeros(s.shape, dtype=bool)) if entry_valued.any() else 0.0
+    n = _notional(q, p, inv)  # start from the tiers at the mark price
+    tiers = _tiers(mmr, maint_amount)
+    for _ in range(2 + (len(tiers) if tiers is not None else 0)):
+        rate, amount = _rate_and_amount(mmr, maint_amount, n)
+        slope = np.where(entry_valued, 0.0, q * (rate + fee)) - s_u * q
+        level = np.where(entry_valued, -fixed, amount) - s_u * q * e_u
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = (others + total(level)[groups]) / total(slope)[groups]
+        moved = _notional(q, np.where(inv, 1 / u, u), inv) if tiers is not None else n
+        if tiers is None or np.array_equal(tiers.tier_index(moved), tiers.tier_index(n)):
+            break
+        n = np.where(np.isfinite(moved) & (moved > 0), moved, n)
+    u = no_answer_to_nan(u)
+    return np.where(inv, 1 / u, u)
 
 
 def margin_ratio(equity: Any, maint_margin: Any, rules: Any = "binance") -> Any:
@@ -801,6 +849,46 @@ def compare_margin_modes(
         },
         index=index,
     )
+
+
+def distance_to_liq(mark_price: Any, liq_price: Any) -> Any:
+    """How far the mark price must move to reach the liquidation price [decimal, -0.1 is a 10 % fall].
+
+    ``liq_price / mark_price - 1``: negative for a long (the price must fall),
+    positive for a short. Exchange-independent, unlike margin ratios. NaN where
+    there is no liquidation price.
+
+    Examples
+    --------
+    W2: from 50,000 the isolated long is liquidated after a 1.5 % fall, the cross one after 19.6 %.
+
+    >>> round(distance_to_liq(50_000, 49_246.231155778894), 6), round(distance_to_liq(50_000, 40_201.005025125625), 6)
+    (-0.015075, -0.19598)
+    """
+    _, wrap = inp.shape_and_wrapper(dict(mark_price=mark_price, liq_price=liq_price))
+    p = inp.positive("mark_price", mark_price)
+    lp = inp.as_float("liq_price", liq_price)
+    if (lp <= 0).any():
+        raise InputError("liq_price", "must be a price > 0, or NaN for none")
+    return wrap(lp / p - 1.0)
+
+
+def margin_buffer(equity: Any, maint_margin: Any) -> Any:
+    """What can still be lost before liquidation: ``equity - maint_margin`` [settlement asset].
+
+    Exchange-independent: the same amount whichever way round an exchange
+    writes its margin ratio. Negative once the position or account is past
+    liquidation.
+
+    Examples
+    --------
+    W5 after the 30 % pump: 100 of equity against 69 of maintenance margin leaves 31 USDT.
+
+    >>> margin_buffer(100, 69)
+    31.0
+    """
+    _, wrap = inp.shape_and_wrapper(dict(equity=equity, maint_margin=maint_margin))
+    return wrap(inp.finite("equity", equity) - inp.finite("maint_margin", maint_margin))
 
 
 # ---------------------------------------------------------------------------

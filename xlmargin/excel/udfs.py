@@ -44,6 +44,7 @@ ARG_HELP = {
     "account": "Optional account label of each position, to group positions into cross accounts",
     "rules": "Exchange rule set: binance (default), bybit, bitmex, okx, gate or hyperliquid",
     "exit_price": "Exit price [quote per base]",
+    "symbol": "Optional symbol of each position: legs of one symbol in an account move together (hedge mode)",
     "roe": "Wanted return on equity (0.5 = 50%; negative for a loss)",
     "pnl": "Wanted profit (+) or loss (-) [settlement asset]",
 }
@@ -93,6 +94,11 @@ COMPARE_MARGIN_MODES = _udf(
     xm.compare_margin_modes, "Isolated vs cross side by side: each position's liquidation price and most it can lose."
 )
 
+DISTANCE_TO_LIQ = _udf(
+    xm.distance_to_liq, "Move of the mark price that reaches the liquidation price (-0.1 = a 10% fall). #N/A: none.",
+    "no liquidation price",
+)
+MARGIN_BUFFER = _udf(xm.margin_buffer, "What can still be lost before liquidation: equity - maintenance margin.")
 RETURN_ON_EQUITY = _udf(xm.return_on_equity, "Return on equity of a trade: PnL / initial margin (0.5 = 50%).")
 EXIT_PRICE_FOR_ROE = _udf(
     xm.exit_price_for_roe, "Exit price that gives a wanted return on equity [quote per base]. #N/A: none can.", "no such exit price"
