@@ -310,3 +310,10 @@ def test_comparison_keeps_empty_rows_in_line():
 def test_com_error_cells_arrive_as_codes(monkeypatch):
     monkeypatch.delenv("XLWINGS_ON_SERVER")
     assert udfs.NOTIONAL([[0.1], ["#N/A"]], [[50_000]]) == [["#VALUE! size holds the error #N/A (row 2)"]]
+
+
+def test_explanation_spills_a_table():
+    table = call("EXPLAIN_LIQ_PRICE", "long", 0.1, 50_000, 100)
+    assert table[0] == ["item", "value", "unit"]
+    rows = {row[0]: row[1] for row in table[1:]}
+    assert rows["liq_price"] == pytest.approx(49_246.231155778894) and rows["side"] == "long (s = +1)"

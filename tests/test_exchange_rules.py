@@ -170,3 +170,26 @@ def test_hedge_with_tiers_and_another_symbol():
     equity = xm.cross_equity(300_000, side, size, entry, at)
     assert equity == pytest.approx(xm.cross_maint_margin(size, at, tiers), rel=1e-9)  # each leg on its own tier
     assert xm.TierTable.tier_index(tiers, 40 * lp[0]) != xm.TierTable.tier_index(tiers, 15 * lp[0])
+
+
+# ---------------------------------------------------------------- explain a number
+@pytest.mark.parametrize(
+    "args, kwargs",
+    [
+        (("long", 10, 50_000, 60_000, "binance_usdm_btcusdt"), {}),
+        (("short", 3e6, 60_000, 5, "binance_coinm_btcusd_perp"), {"contract": "inverse"}),
+        (("long", 1, 10_000, 200), {"rules": "bybit"}),
+    ],
+)
+def test_explanation_adds_up(args, kwargs):
+    table = xm.explain_liq_price(*args, **kwargs).set_index("item")["value"]
+    assert table["liq_price"] == xm.isolated_liq_price(*args, **kwargs)
+    assert table["margin + uPnL - MM"] == pytest.approx(0, abs=1e-9 * args[1] * args[2])
+    assert str(table["formula"]).startswith(("P = ", "1/P = "))
+    if len(args) > 4:
+        assert "(at the liquidation price)" in table["tier"]
+
+
+def test_explanation_is_one_position_at_a_time():
+    with pytest.raises(xm.InputError, match="one position is explained at a time"):
+        xm.explain_liq_price("long", [1, 2], 50_000, 100)

@@ -18,6 +18,7 @@ from .margin import (
     cross_maint_margin,
     distance_to_liq,
     exit_price_for_pnl,
+    explain_liq_price,
     exit_price_for_roe,
     funding_payment,
     cross_account_value,

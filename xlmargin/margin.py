@@ -54,6 +54,7 @@ __all__ = [
     "cross_account_value",
     "max_position_size",
     "compare_margin_modes",
+    "explain_liq_price",
     "distance_to_liq",
     "margin_buffer",
     "return_on_equity",
@@ -849,6 +850,86 @@ def compare_margin_modes(
         },
         index=index,
     )
+
+
+def explain_liq_price(
+    side: Any,
+    size: Any,
+    entry_price: Any,
+    margin: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+    close_fee_rate: Any = 0.0,
+    rules: Any = "binance",
+) -> pd.DataFrame:
+    """An isolated liquidation price laid open for audit: one row per step [a table of item, value, unit].
+
+    The rule set, every input, the tier used (that of the notional at the
+    liquidation price, or at entry where the rules value MM at entry), the
+    formula with the numbers put in, and the check that margin + uPnL equals
+    maintenance margin there. For a cross position, pass as ``margin`` the
+    wallet balance plus the other positions' uPnL less their maintenance margin.
+
+    Examples
+    --------
+    >>> table = explain_liq_price("long", 0.1, 50_000, 100)
+    >>> table.set_index("item").loc["formula", "value"]
+    'P = (margin + cum - s*q*E) / (q*(mmr + fee) - s*q) = (100 + 0 - 1*0.1*50000) / (0.1*(0.005 + 0) - 1*0.1)'
+    >>> round(table.set_index("item").loc["liq_price", "value"], 2)
+    49246.23
+    """
+    lp = isolated_liq_price(side, size, entry_price, margin, mmr, maint_amount, contract, close_fee_rate, rules)
+    if not isinstance(lp, float):
+        raise InputError("arguments", "must be single values: one position is explained at a time")
+    s, q, e = float(inp.side(side)), float(size), float(entry_price)
+    m, fee, inverse = float(margin), float(close_fee_rate), bool(_contract(contract))
+    rule = exchange_rules.RULES[str(rules).strip().lower()]
+    at_entry = rule.mm_at_entry
+    unit = "coin" if inverse else "quote"
+    where = e if at_entry or lp != lp else lp
+    n = float(_notional(q, where, np.asarray(inverse)))
+    table = _tiers(mmr, maint_amount)
+    if table is None:
+        rate, cum, tier = float(mmr), float(maint_amount), "flat rate"
+    else:
+        t = int(table.tier_index(n))
+        rate, cum = float(table.mmr[t]), float(table.maint_amount[t])
+        tier = f"{t + 1} of {len(table)}: notional {table.notional_floor[t]:,.10g} to {table.notional_cap[t]:,.10g}"
+    g = lambda x: f"{x:.10g}"  # noqa: E731
+    if at_entry:
+        text = ("P = E + (MM(E) - margin) / (s*q)" if not inverse else "1/P = 1/E + (margin - MM(E)) / (s*q)") + (
+            f", MM(E) = {g(n)}*{g(rate)} - {g(cum)} + fee to close")
+    elif inverse:
+        text = (f"P = q*(mmr + fee + s) / (margin + cum + s*q/E) = {g(q)}*({g(rate)} + {g(fee)} + {g(s)}) / "
+                f"({g(m)} + {g(cum)} + {g(s)}*{g(q)}/{g(e)})")
+    else:
+        text = (f"P = (margin + cum - s*q*E) / (q*(mmr + fee) - s*q) = ({g(m)} + {g(cum)} - {g(s)}*{g(q)}*{g(e)}) / "
+                f"({g(q)}*({g(rate)} + {g(fee)}) - {g(s)}*{g(q)})")
+    rows = [
+        ("rules", rule.title, ""),
+        ("contract", "inverse" if inverse else "linear", ""),
+        ("side", f"{'long' if s > 0 else 'short'} (s = {s:+g})", ""),
+        ("size", q, "USD" if inverse else "base asset"),
+        ("entry_price", e, "quote per base"),
+        ("margin", m, unit),
+        ("tier", tier + (" (at entry)" if at_entry else " (at the liquidation price)") if table is not None else tier, ""),
+        ("mmr", rate, "decimal"),
+        ("maint_amount", cum, unit),
+        ("close_fee_rate", fee, "decimal"),
+        ("formula", text, ""),
+    ]
+    if lp == lp:
+        pnl = float(_pnl(s, q, e, lp, np.asarray(inverse)))
+        mm = float(maint_margin(q, where, rate, cum, contract, fee))
+        rows += [
+            ("notional at liq_price", float(_notional(q, lp, np.asarray(inverse))), unit),
+            ("unrealized_pnl at liq_price", pnl, unit),
+            ("maint_margin" + (" (at entry)" if at_entry else " at liq_price"), mm, unit),
+            ("margin + uPnL - MM", m + pnl - mm, unit + " (0 without a fee at the bankruptcy price)"),
+        ]
+    rows.append(("liq_price", lp, "quote per base; NaN: no liquidation price"))
+    return pd.DataFrame(rows, columns=["item", "value", "unit"])
 
 
 def distance_to_liq(mark_price: Any, liq_price: Any) -> Any:

@@ -94,6 +94,9 @@ COMPARE_MARGIN_MODES = _udf(
     xm.compare_margin_modes, "Isolated vs cross side by side: each position's liquidation price and most it can lose."
 )
 
+EXPLAIN_LIQ_PRICE = _udf(
+    xm.explain_liq_price, "An isolated liquidation price laid open: rules, inputs, tier, formula with numbers, checks."
+)
 DISTANCE_TO_LIQ = _udf(
     xm.distance_to_liq, "Move of the mark price that reaches the liquidation price (-0.1 = a 10% fall). #N/A: none.",
     "no liquidation price",
