@@ -67,6 +67,7 @@ def test_public_surface_is_exactly_all():
             "cross_account_value",
             "max_position_size",
             "compare_margin_modes",
+            "collateral_value",
             "explain_liq_price",
             "distance_to_liq",
             "margin_buffer",

@@ -193,3 +193,26 @@ def test_explanation_adds_up(args, kwargs):
 def test_explanation_is_one_position_at_a_time():
     with pytest.raises(xm.InputError, match="one position is explained at a time"):
         xm.explain_liq_price("long", [1, 2], 50_000, 100)
+
+
+# ---------------------------------------------------------------- collateral with haircuts
+def test_collateral_in_the_positions_own_asset_moves_with_its_price():
+    # 1 BTC of collateral at a 5 % haircut (k = 0.95) and no USDT behind a 1 BTC long from 50,000:
+    # equity(P) = 0.95 P + (P - 50,000) = MM(P) = 0.005 P  ->  P = 50,000 / 1.945
+    lp = xm.cross_liq_price(0, "long", 1, 50_000, 50_000, 0.005, collateral=0.95)
+    assert lp == pytest.approx(50_000 / (1 + 0.95 - 0.005))
+    # the same collateral as a fixed balance (valued at 50,000) would hold out much longer
+    fixed = xm.cross_liq_price(xm.collateral_value(1, 50_000, 0.05), "long", 1, 50_000, 50_000, 0.005)
+    assert fixed < lp
+    # with another position: its collateral at its mark, both equations balance at the price
+    lp2 = xm.cross_liq_price(1_000, ["long", "short"], [1, 10], [50_000, 2_500], [50_000, 2_400], [0.005, 0.01],
+                             collateral=[0.95, 0.0])
+    equity = 1_000 + 0.95 * lp2[0] + (lp2[0] - 50_000) + 10 * (2_500 - 2_400)
+    assert equity == pytest.approx(lp2[0] * 0.005 + 10 * 2_400 * 0.01)
+    with pytest.raises(xm.InputError, match="collateral applies to linear contracts"):
+        xm.cross_liq_price(1, "long", 1e4, 50_000, 50_000, collateral=0.5, contract="inverse")
+
+
+def test_collateral_value_of_several_coins():
+    values = xm.collateral_value([1.0, 20.0, 5_000.0], [50_000, 2_500, 1.0], [0.05, 0.1, 0.0])
+    assert values.sum() == pytest.approx(47_500 + 45_000 + 5_000)

@@ -12,6 +12,7 @@ from .errors import InputError, TierTableError, TierTableWarning, XlmarginError
 from .margin import (
     average_entry_price,
     bankruptcy_price,
+    collateral_value,
     compare_margin_modes,
     cross_equity,
     cross_liq_price,

@@ -54,6 +54,7 @@ __all__ = [
     "cross_account_value",
     "max_position_size",
     "compare_margin_modes",
+    "collateral_value",
     "explain_liq_price",
     "distance_to_liq",
     "margin_buffer",
@@ -573,6 +574,7 @@ def cross_liq_price(
     account: Any = None,
     rules: Any = "binance",
     symbol: Any = None,
+    collateral: Any = 0.0,
 ) -> Any:
     """Cross-margin liquidation price of each position, the others held at their mark prices.
 
@@ -595,6 +597,13 @@ def cross_liq_price(
     tier of its own notional at ``P``. That is Binance's published cross
     formula with its BOTH, LONG and SHORT legs.
 
+    ``collateral`` (linear contracts) is collateral in the position's own base
+    asset, after its haircut: ``amount * (1 - haircut)`` [base asset]. It is
+    not in ``wallet_balance``: its value moves with the price, so a
+    BTC-collateralised BTC long loses through its PnL and its collateral at
+    once (the equity gains ``collateral * P`` in the equation above; other
+    positions' collateral counts at their mark prices).
+
     Examples
     --------
     W3: with BTC held at 51,000, the ETH long is liquidated at about 1,846.98.
@@ -605,8 +614,14 @@ def cross_liq_price(
     """
     s, q, e, p, inv, accounts, wrap = _cross_rows(
         wallet_balance, side, size, entry_price, mark_price, contract, account,
-        dict(close_fee_rate=close_fee_rate, rules=rules, **_rate_args(mmr, maint_amount)),
+        dict(close_fee_rate=close_fee_rate, rules=rules, collateral=collateral, **_rate_args(mmr, maint_amount)),
     )
+    moving = np.broadcast_to(inp.non_negative("collateral", collateral), s.shape)
+    if moving.any():
+        if np.any(np.broadcast_to(inv, s.shape) & (moving > 0)):
+            raise InputError("collateral", "applies to linear contracts (an inverse contract's margin is the coin already)")
+        if symbol is None:
+            symbol = np.arange(s.shape[0])  # each position is its own group
     fee = np.broadcast_to(inp.rate("close_fee_rate", close_fee_rate), s.shape)
     flags = exchange_rules.flags(rules)
     n = _notional(q, p, inv)
@@ -616,20 +631,21 @@ def cross_liq_price(
         s_u, e_u = np.where(inv, -s, s), np.where(inv, 1 / e, e)
         own = _maint_at_entry(s_u, q, e_u, 0.0, mmr, maint_amount, fee, np.zeros_like(fee, dtype=bool))
         mm = np.where(flags.mm_at_entry, own, mm)
-    spare = _pnl(s, q, e, p, inv) - mm  # what each position adds to the account
+    spare = _pnl(s, q, e, p, inv) - mm + moving * p  # what each position (and its collateral) adds to the account
     if symbol is not None:
-        return wrap(_symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol))
+        return wrap(_symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol, moving))
     others = accounts.wallet[accounts.codes] + (accounts.total(spare)[accounts.codes] - spare)
     return wrap(_liq_price(s, q, e, others, mmr, maint_amount, inv, fee, flags))
 
 
-def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol) -> np.ndarray:
+def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol, collateral) -> np.ndarray:
     """The common cross liquidation price of the positions of each (account, symbol).
 
     In u (P or 1/P) every leg's balance is linear: ``s_u*q*(u - e_u)`` against
     ``q*u*rate - cum`` (or a fixed amount where the rules value MM at entry), so
     the group's price is one division; tiers are re-read at that price until
-    they no longer change.
+    they no longer change. Collateral in the group's own asset adds its value
+    ``collateral * u`` (linear) to the balance.
     """
     labels = symbol.to_numpy() if isinstance(symbol, pd.Series) else np.asarray(symbol)
     labels = np.broadcast_to(labels, s.shape)
@@ -647,7 +663,7 @@ def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_a
     tiers = _tiers(mmr, maint_amount)
     for _ in range(2 + (len(tiers) if tiers is not None else 0)):
         rate, amount = _rate_and_amount(mmr, maint_amount, n)
-        slope = np.where(entry_valued, 0.0, q * (rate + fee)) - s_u * q
+        slope = np.where(entry_valued, 0.0, q * (rate + fee)) - s_u * q - collateral
         level = np.where(entry_valued, -fixed, amount) - s_u * q * e_u
         with np.errstate(divide="ignore", invalid="ignore"):
             u = (others + total(level)[groups]) / total(slope)[groups]
@@ -850,6 +866,27 @@ def compare_margin_modes(
         },
         index=index,
     )
+
+
+def collateral_value(amount: Any, price: Any, haircut: Any = 0.0) -> Any:
+    """What collateral counts for in a cross account: ``amount * price * (1 - haircut)`` [settlement asset].
+
+    ``haircut`` is one minus the exchange's collateral value ratio [decimal]:
+    0.05 counts 95 % of the collateral's value. Add the values of several coins
+    to the settlement-asset balance to get the wallet balance that backs the
+    positions; collateral in a position's own asset can instead move with its
+    price (:func:`cross_liq_price`'s ``collateral``).
+
+    Examples
+    --------
+    1 BTC at 50,000 with a 5 % haircut backs 47,500 USDT of positions.
+
+    >>> collateral_value(1, 50_000, 0.05)
+    47500.0
+    """
+    _, wrap = inp.shape_and_wrapper(dict(amount=amount, price=price, haircut=haircut))
+    value = inp.non_negative("amount", amount) * inp.positive("price", price)
+    return wrap(value * (1.0 - inp.rate("haircut", haircut)))
 
 
 def explain_liq_price(

@@ -44,6 +44,9 @@ ARG_HELP = {
     "account": "Optional account label of each position, to group positions into cross accounts",
     "rules": "Exchange rule set: binance (default), bybit, bitmex, okx, gate or hyperliquid",
     "exit_price": "Exit price [quote per base]",
+    "collateral": "Optional collateral in the position's own base asset, after haircut; its value moves with the price",
+    "amount": "Amount of the collateral coin [coin]",
+    "haircut": "Haircut: 1 - the collateral value ratio (0.05 counts 95%)",
     "symbol": "Optional symbol of each position: legs of one symbol in an account move together (hedge mode)",
     "roe": "Wanted return on equity (0.5 = 50%; negative for a loss)",
     "pnl": "Wanted profit (+) or loss (-) [settlement asset]",
@@ -94,6 +97,7 @@ COMPARE_MARGIN_MODES = _udf(
     xm.compare_margin_modes, "Isolated vs cross side by side: each position's liquidation price and most it can lose."
 )
 
+COLLATERAL_VALUE = _udf(xm.collateral_value, "What collateral counts for: amount x price x (1 - haircut) [settlement asset].")
 EXPLAIN_LIQ_PRICE = _udf(
     xm.explain_liq_price, "An isolated liquidation price laid open: rules, inputs, tier, formula with numbers, checks."
 )
