@@ -59,33 +59,62 @@ def no_answer_to_nan(u: np.ndarray) -> np.ndarray:
     return np.where((u > 0) & (u < np.inf), u, np.nan)
 
 
+AT_PRICE, AT_ENTRY, AT_ENTRY_FEE_AT_BANKRUPTCY = 0.0, 1.0, 2.0  # how a row values maintenance margin
+
+
 def solve_tiered(
-    s, q, e, m, fee, floors, caps, rates, cums, continuous: bool, engine: str | None = None
+    s, q, e, m, fee, floors, caps, rates, cums, continuous: bool, engine: str | None = None, mode=AT_PRICE
 ) -> np.ndarray:
     """Tier-consistent root in ``u`` for every row; NaN where there is none.
 
     ``s, q, e, m, fee`` broadcast against each other; ``floors, caps, rates,
     cums`` describe one tier table (1-D, ascending); ``continuous`` says that
-    its maintenance amounts make maintenance margin continuous.
+    its maintenance amounts make maintenance margin continuous. ``mode`` (per
+    row) values maintenance margin at the price (0), at the entry notional with
+    the fee there (1) or with the fee at the bankruptcy price (2): rows 1 and 2
+    have the closed form of :func:`entry_root`.
     """
     engine = engine or ENGINE
     if engine not in ("auto", "numpy", "numba"):
         raise ValueError(f"engine must be 'auto', 'numpy' or 'numba', not {engine!r}")
     if engine == "numba" and numba is None:
         raise ImportError("the numba engine needs numba: pip install numba")
-    args = [a.view() for a in np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (s, q, e, m, fee)))]
+    args = [a.view() for a in np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (s, q, e, m, fee, mode)))]
     for a in args:
         a.flags.writeable = False
     shape = args[0].shape
     if len(shape) != 1:  # a 1-D broadcast view stays a view; other shapes are flattened
         args = [np.ascontiguousarray(a).reshape(-1) for a in args]
     table = [np.ascontiguousarray(t, dtype=np.float64) for t in (floors, caps, rates, cums)]
+    *args, modes = args
+    entry_rows = np.flatnonzero(modes) if modes.any() else None
     if engine == "numpy" or numba is None:
         u = _count_numpy(*args, *table) if continuous else _step_numpy(*args, *table)
+    elif continuous:  # one compiled pass, the entry-valued rows included
+        u = np.empty(args[0].shape[0])
+        _count_compiled(*args, modes, *table, u)
+        entry_rows = None
     else:
         u = np.empty(args[0].shape[0])
-        (_count_compiled if continuous else _step_compiled)(*args, *table, u)
+        _step_compiled(*args, *table, u)
+    if entry_rows is not None:
+        u = np.array(u, copy=True)
+        u[entry_rows] = entry_root(*(a[entry_rows] for a in (*args, modes)), table[0], table[2], table[3])
     return u.reshape(shape)
+
+
+def entry_root(s, q, e, m, fee, mode, floors, rates, cums):
+    """Root in ``u`` where maintenance margin is a fixed amount valued at the entry notional.
+
+    ``m + s*q*(u - e) = MM(E)``, ``MM(E) = n0*rate - cum + fee to close``, the
+    tier that of the entry notional ``n0 = q*e``; the fee is charged on ``n0``
+    (mode 1) or on the notional at the bankruptcy price (mode 2).
+    """
+    n0 = q * e
+    t = np.clip(np.searchsorted(floors, n0, side="left") - 1, 0, len(floors) - 1)
+    u_bankrupt = (m - s * n0) / (q * fee - s * q)
+    fee_amount = fee * np.where(mode == AT_ENTRY_FEE_AT_BANKRUPTCY, q * u_bankrupt, n0)
+    return no_answer_to_nan(e + (n0 * rates[t] - cums[t] + fee_amount - m) / (s * q))
 
 
 def _count_numpy(s, q, e, m, fee, floors, caps, rates, cums):
@@ -99,18 +128,28 @@ def _count_numpy(s, q, e, m, fee, floors, caps, rates, cums):
     return no_answer_to_nan(root(s, q, e, m, rates[t] + fee, cums[t]))
 
 
-def _count_loop(s, q, e, m, fee, floors, caps, rates, cums, out):  # pragma: no cover - compiled
-    """The same count as :func:`_count_numpy`, one row at a time."""
+def _count_loop(s, q, e, m, fee, mode, floors, caps, rates, cums, out):  # pragma: no cover - compiled
+    """The same count as :func:`_count_numpy` (and :func:`entry_root` where ``mode`` says), one row at a time."""
+    last = floors.shape[0] - 1
     for i in numba.prange(out.shape[0]):
         si, qi, mi, fi = s[i], q[i], m[i], fee[i]
         n0 = qi * e[i]
-        x = si * mi - n0
-        t = 0
-        for j in range(1, floors.shape[0]):
-            b = floors[j]
-            if x + b < si * (b * (rates[j] + fi) - cums[j]):
+        if mode[i] != 0.0:
+            t = 0
+            while t < last and floors[t + 1] < n0:
                 t += 1
-        u = (mi + cums[t] - si * n0) / (qi * (rates[t] + fi) - si * qi)
+            fee_amount = fi * n0
+            if mode[i] == 2.0:
+                fee_amount = fi * qi * ((mi - si * n0) / (qi * fi - si * qi))
+            u = e[i] + (n0 * rates[t] - cums[t] + fee_amount - mi) / (si * qi)
+        else:
+            x = si * mi - n0
+            t = 0
+            for j in range(1, floors.shape[0]):
+                b = floors[j]
+                if x + b < si * (b * (rates[j] + fi) - cums[j]):
+                    t += 1
+            u = (mi + cums[t] - si * n0) / (qi * (rates[t] + fi) - si * qi)
         out[i] = u if (u > 0 and u < np.inf) else np.nan
 
 

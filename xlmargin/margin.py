@@ -143,7 +143,8 @@ def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None)
         u = no_answer_to_nan(root(s_u, q, e_u, margin, rate, inp.non_negative("maint_amount", maint_amount)))
     else:
         table = (tiers.notional_floor, tiers.notional_cap, tiers.mmr, tiers.maint_amount)
-        u = solve_tiered(s_u, q, e_u, margin, fee, *table, continuous=tiers.continuous)
+        mode = 0.0 if rules is None else np.where(rules.mm_at_entry, np.where(rules.fee_at_bankruptcy, 2.0, 1.0), 0.0)
+        return _to_price(solve_tiered(s_u, q, e_u, margin, fee, *table, continuous=tiers.continuous, mode=mode), inverse)
     if rules is not None and rules.mm_at_entry.any():
         if rules.mm_at_entry.ndim == 0:
             mm = _maint_at_entry(s_u, q, e_u, margin, mmr, maint_amount, fee, rules.fee_at_bankruptcy)
@@ -158,6 +159,11 @@ def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None)
             mm = _maint_at_entry(*sub[:4], flat.get("mmr", mmr), flat.get("maint_amount", maint_amount), sub[4], sub[5])
             u = np.array(np.broadcast_to(u, shape), copy=True)
             u.ravel()[rows] = no_answer_to_nan(sub[2] + (mm - sub[3]) / (sub[0] * sub[1]))
+    return _to_price(u, inverse)
+
+
+def _to_price(u: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    """P from u: u itself (linear) or 1/u (inverse)."""
     if inverse.ndim == 0:
         return 1 / u if inverse else u
     return np.where(inverse, 1 / u, u)
