@@ -119,7 +119,7 @@ def test_gate_formula(side):
 def test_a_column_of_rule_sets():
     lps = xm.isolated_liq_price("long", 1, 10_000, 200, 0.005, rules=["binance", "bybit", "BYBIT"])
     assert lps[1] == lps[2] == pytest.approx(9_850) and lps[0] == pytest.approx(xm.isolated_liq_price("long", 1, 10_000, 200))
-    with pytest.raises(xm.InputError, match=r"rules must be one of binance, bybit, bitmex, okx, gate, hyperliquid, not 'ftx' \(row 2\)"):
+    with pytest.raises(xm.InputError, match=r"rules must be one of binance, bybit, bybit_uta, bitmex, okx, gate, hyperliquid, not 'ftx' \(row 2\)"):
         xm.isolated_liq_price("long", 1, 10_000, 200, rules=["binance", "ftx"])
 
 
@@ -216,3 +216,27 @@ def test_collateral_in_the_positions_own_asset_moves_with_its_price():
 def test_collateral_value_of_several_coins():
     values = xm.collateral_value([1.0, 20.0, 5_000.0], [50_000, 2_500, 1.0], [0.05, 0.1, 0.0])
     assert values.sum() == pytest.approx(47_500 + 45_000 + 5_000)
+
+
+def test_bybit_unified_account_current_rules():
+    # Bybit "Trading Rules: Liquidation Process (Unified Trading Account)" (example as transcribed from the
+    # page): long 1 BTC at 40,000, 50x, 3,000 USDT extra margin, MMR 0.5 %, taker 0.055 %:
+    # fee to close 21.56, IM 821.56, MM 221.56, "Liquidation Price = 36,380.25"
+    fee_to_close = 40_000 * (1 - 1 / 50) * 0.00055
+    assert round(fee_to_close, 2) == 21.56
+    margin = 800 + fee_to_close + 3_000
+    lp = xm.isolated_liq_price("long", 1, 40_000, margin, 0.005, 0, "linear", 0.00055, rules="bybit_uta")
+    assert round(lp, 2) == 36_380.25
+    # without extra margin it is Binance's price for the initial margin alone (the page says so)
+    no_extra = xm.isolated_liq_price("long", 1, 40_000, 800 + fee_to_close, 0.005, 0, "linear", 0.00055, rules="bybit_uta")
+    assert no_extra == pytest.approx(xm.isolated_liq_price("long", 1, 40_000, 800, 0.005), rel=1e-12)
+
+
+def test_flat_and_tiered_paths_agree_for_every_rule_set():
+    one_tier = xm.TierTable.from_rows([["notional_floor", "notional_cap", "max_leverage", "mmr", "maint_amount"],
+                                       [0, None, 100, 0.005, 0]])
+    for name in xm.RULES:
+        for args in (("long", 1, 40_000, 3_821.56), ("short", 2, 30_000, 5_000.0)):
+            flat = xm.isolated_liq_price(*args, 0.005, 0, "linear", 0.00055, rules=name)
+            tiered = xm.isolated_liq_price(*args, one_tier, 0, "linear", 0.00055, rules=name)
+            assert tiered == pytest.approx(flat, rel=1e-12), name

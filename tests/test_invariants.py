@@ -177,8 +177,8 @@ def _solver_args(rows, tiers, margin_factor):
 def test_numpy_and_numba_engines_give_the_same_prices(rows, continuous, data, margin_factor):
     pytest.importorskip("numba", reason="numba is in the dev extra; CI installs it")
     args = _solver_args(rows, data.draw(tier_tables(consistent=continuous)), margin_factor)
-    # how each row values maintenance margin: at the price, at entry, at entry with the fee at bankruptcy
-    mode = np.array(data.draw(st.lists(st.sampled_from([0.0, 1.0, 2.0]), min_size=len(rows), max_size=len(rows))))
+    # how each row values maintenance margin: at the price, at entry (fee there or at bankruptcy), at the price with the fee at bankruptcy
+    mode = np.array(data.draw(st.lists(st.sampled_from([0.0, 1.0, 2.0, 3.0]), min_size=len(rows), max_size=len(rows))))
     args = (*args[:4], 0.0006, *args[5:])
     by_numpy = _solver.solve_tiered(*args, continuous=continuous, engine="numpy", mode=mode)
     by_numba = _solver.solve_tiered(*args, continuous=continuous, engine="numba", mode=mode)

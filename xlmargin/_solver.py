@@ -59,7 +59,8 @@ def no_answer_to_nan(u: np.ndarray) -> np.ndarray:
     return np.where((u > 0) & (u < np.inf), u, np.nan)
 
 
-AT_PRICE, AT_ENTRY, AT_ENTRY_FEE_AT_BANKRUPTCY = 0.0, 1.0, 2.0  # how a row values maintenance margin
+# how a row values maintenance margin, and where the fee to close is charged
+AT_PRICE, AT_ENTRY, AT_ENTRY_FEE_AT_BANKRUPTCY, AT_PRICE_FEE_AT_BANKRUPTCY = 0.0, 1.0, 2.0, 3.0
 
 
 def solve_tiered(
@@ -71,8 +72,10 @@ def solve_tiered(
     cums`` describe one tier table (1-D, ascending); ``continuous`` says that
     its maintenance amounts make maintenance margin continuous. ``mode`` (per
     row) values maintenance margin at the price (0), at the entry notional with
-    the fee there (1) or with the fee at the bankruptcy price (2): rows 1 and 2
-    have the closed form of :func:`entry_root`.
+    the fee there (1) or with the fee at the bankruptcy price (2), or at the
+    price with the fee at the bankruptcy price (3). Rows 1 and 2 have the
+    closed form of :func:`entry_root`; in rows 3 the fee is a fixed amount,
+    taken from the margin (:func:`fee_at_bankruptcy`).
     """
     engine = engine or ENGINE
     if engine not in ("auto", "numpy", "numba"):
@@ -87,7 +90,14 @@ def solve_tiered(
         args = [np.ascontiguousarray(a).reshape(-1) for a in args]
     table = [np.ascontiguousarray(t, dtype=np.float64) for t in (floors, caps, rates, cums)]
     *args, modes = args
-    entry_rows = np.flatnonzero(modes) if modes.any() else None
+    entry_rows = np.flatnonzero((modes == AT_ENTRY) | (modes == AT_ENTRY_FEE_AT_BANKRUPTCY)) if modes.any() else None
+    fused = engine != "numpy" and numba is not None and continuous
+    if modes.any() and not fused and (modes == AT_PRICE_FEE_AT_BANKRUPTCY).any():
+        rows = np.flatnonzero(modes == AT_PRICE_FEE_AT_BANKRUPTCY)
+        args = [np.array(a, copy=True) for a in args]
+        s_, q_, e_, m_, fee_ = (a[rows] for a in args)
+        args[3][rows] = m_ - fee_at_bankruptcy(s_, q_, e_, m_, fee_)
+        args[4][rows] = 0.0
     if engine == "numpy" or numba is None:
         u = _count_numpy(*args, *table) if continuous else _step_numpy(*args, *table)
     elif continuous:  # one compiled pass, the entry-valued rows included
@@ -103,6 +113,11 @@ def solve_tiered(
     return u.reshape(shape)
 
 
+def fee_at_bankruptcy(s, q, e, m, fee):
+    """The fee to close charged on the notional at the bankruptcy price (which counts the fee itself)."""
+    return fee * q * ((m - s * (q * e)) / (q * fee - s * q))
+
+
 def entry_root(s, q, e, m, fee, mode, floors, rates, cums):
     """Root in ``u`` where maintenance margin is a fixed amount valued at the entry notional.
 
@@ -112,8 +127,7 @@ def entry_root(s, q, e, m, fee, mode, floors, rates, cums):
     """
     n0 = q * e
     t = np.clip(np.searchsorted(floors, n0, side="left") - 1, 0, len(floors) - 1)
-    u_bankrupt = (m - s * n0) / (q * fee - s * q)
-    fee_amount = fee * np.where(mode == AT_ENTRY_FEE_AT_BANKRUPTCY, q * u_bankrupt, n0)
+    fee_amount = np.where(mode == AT_ENTRY_FEE_AT_BANKRUPTCY, fee_at_bankruptcy(s, q, e, m, fee), fee * n0)
     return no_answer_to_nan(e + (n0 * rates[t] - cums[t] + fee_amount - m) / (s * q))
 
 
@@ -134,13 +148,16 @@ def _count_loop(s, q, e, m, fee, mode, floors, caps, rates, cums, out):  # pragm
     for i in numba.prange(out.shape[0]):
         si, qi, mi, fi = s[i], q[i], m[i], fee[i]
         n0 = qi * e[i]
-        if mode[i] != 0.0:
+        if mode[i] == 3.0:  # the fee at the bankruptcy price is a fixed amount: out of the margin
+            mi = mi - fi * qi * ((mi - si * n0) / (qi * fi - si * qi))
+            fi = 0.0
+        if mode[i] == 1.0 or mode[i] == 2.0:
             t = 0
             while t < last and floors[t + 1] < n0:
                 t += 1
             fee_amount = fi * n0
             if mode[i] == 2.0:
-                fee_amount = fi * qi * ((mi - si * n0) / (qi * fi - si * qi))
+                fee_amount = fi * qi * ((mi - si * (qi * e[i])) / (qi * fi - si * qi))
             u = e[i] + (n0 * rates[t] - cums[t] + fee_amount - mi) / (si * qi)
         else:
             x = si * mi - n0

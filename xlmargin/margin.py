@@ -138,13 +138,26 @@ def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None)
     else:
         s_u, e_u = np.where(inverse, -s, s), np.where(inverse, 1 / entry, entry)
     tiers = _tiers(mmr, maint_amount)
-    if tiers is None:
-        rate = inp.rate("mmr", mmr) + fee
-        u = no_answer_to_nan(root(s_u, q, e_u, margin, rate, inp.non_negative("maint_amount", maint_amount)))
-    else:
+    if tiers is not None:
         table = (tiers.notional_floor, tiers.notional_cap, tiers.mmr, tiers.maint_amount)
-        mode = 0.0 if rules is None else np.where(rules.mm_at_entry, np.where(rules.fee_at_bankruptcy, 2.0, 1.0), 0.0)
+        mode = 0.0 if rules is None else _solver_mode(rules)
         return _to_price(solve_tiered(s_u, q, e_u, margin, fee, *table, continuous=tiers.continuous, mode=mode), inverse)
+    if rules is not None and rules.fee_at_bankruptcy.any():
+        # MM at the price plus a fee to close charged at the bankruptcy price (Bybit's unified account):
+        # that fee is a fixed amount, the same as taking it from the margin
+        at_bankruptcy = rules.fee_at_bankruptcy & ~rules.mm_at_entry
+        if at_bankruptcy.any():
+            shape = np.broadcast_shapes(np.shape(s_u), np.shape(q), np.shape(e_u), np.shape(margin), np.shape(fee),
+                                        at_bankruptcy.shape)
+            rows = np.flatnonzero(np.broadcast_to(at_bankruptcy, shape).ravel())
+            pick = lambda a: np.broadcast_to(a, shape).ravel()[rows]  # noqa: E731
+            margin = np.array(np.broadcast_to(margin, shape), dtype=float)
+            fee = np.array(np.broadcast_to(fee, shape), dtype=float)
+            f = pick(fee)
+            margin.ravel()[rows] -= f * pick(q) * root(pick(s_u), pick(q), pick(e_u), pick(margin), f, 0.0)
+            fee.ravel()[rows] = 0.0
+    rate = inp.rate("mmr", mmr) + fee
+    u = no_answer_to_nan(root(s_u, q, e_u, margin, rate, inp.non_negative("maint_amount", maint_amount)))
     if rules is not None and rules.mm_at_entry.any():
         if rules.mm_at_entry.ndim == 0:
             mm = _maint_at_entry(s_u, q, e_u, margin, mmr, maint_amount, fee, rules.fee_at_bankruptcy)
@@ -160,6 +173,12 @@ def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None)
             u = np.array(np.broadcast_to(u, shape), copy=True)
             u.ravel()[rows] = no_answer_to_nan(sub[2] + (mm - sub[3]) / (sub[0] * sub[1]))
     return _to_price(u, inverse)
+
+
+def _solver_mode(rules) -> Any:
+    """Per-row mode of the tiered solver (see xlmargin._solver): where MM is valued and the fee charged."""
+    bankruptcy = rules.fee_at_bankruptcy.astype(float)
+    return np.where(rules.mm_at_entry, 1.0 + bankruptcy, 3.0 * bankruptcy)
 
 
 def _to_price(u: np.ndarray, inverse: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ rule set           maintenance margin        fee to close (if given)      margin
 =================  ========================  ===========================  ====================
 ``binance``        at the price (mark / LP)  at the same price            MM / equity
 ``bybit``          at the entry notional     at the bankruptcy price      MM / equity
+``bybit_uta``      at the price              at the bankruptcy price      MM / equity
 ``bitmex``         at the entry notional     at the entry notional        MM / equity
 ``okx``            at the price              at the same price            equity / MM
 ``gate``           at the price              at the same price            MM / equity
@@ -52,6 +53,7 @@ RULES: dict[str, RuleSet] = {
     for r in (
         RuleSet("binance", "Binance USDⓈ-M and COIN-M (xlmargin's default)", False, False, False),
         RuleSet("bybit", "Bybit: contract account, and unified account before 2025", True, True, False),
+        RuleSet("bybit_uta", "Bybit unified trading account (current rules)", False, True, False),
         RuleSet("bitmex", "BitMEX", True, False, False),
         RuleSet("okx", "OKX", False, False, True),
         RuleSet("gate", "Gate", False, False, False),

@@ -42,7 +42,7 @@ ARG_HELP = {
     "intervals": "Number of funding intervals (default 1)",
     "threshold": "Margin ratio that triggers the margin call (default 0.8)",
     "account": "Optional account label of each position, to group positions into cross accounts",
-    "rules": "Exchange rule set: binance (default), bybit, bitmex, okx, gate or hyperliquid",
+    "rules": "Exchange rule set: binance (default), bybit, bybit_uta, bitmex, okx, gate or hyperliquid",
     "exit_price": "Exit price [quote per base]",
     "collateral": "Optional collateral in the position's own base asset, after haircut; its value moves with the price",
     "amount": "Amount of the collateral coin [coin]",
