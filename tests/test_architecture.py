@@ -69,6 +69,8 @@ def test_public_surface_is_exactly_all():
             "compare_margin_modes",
             "collateral_value",
             "explain_liq_price",
+            "explain_cross_liq_price",
+            "explain_maint_margin",
             "distance_to_liq",
             "margin_buffer",
             "return_on_equity",

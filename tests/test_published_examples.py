@@ -135,3 +135,18 @@ def test_binance_coinm_calculator_cross_long_with_tiers():
 )
 def test_inverse_cross(source, value, published, decimals):
     assert round(float(value), decimals) == pytest.approx(published, abs=10**-decimals / 2)
+
+
+def test_binance_cross_example_explained_step_by_step():
+    # the same Binance FAQ example, as a reviewer would audit it: UPNL1 and TMM1 are printed on the page
+    table = xm.explain_cross_liq_price(**BINANCE_CROSS, position=1).set_index("item")["value"]
+    assert round(table["other positions' uPnL (UPNL1)"], 2) == -56_354.57
+    assert table["other positions' MM (TMM1)"] == pytest.approx(71_200.81144, abs=1e-5)
+    assert round(table["liq_price"], 2) == 1_153.26
+    assert table["margin + uPnL - MM"] == pytest.approx(0, abs=1e-6)
+
+
+def test_maint_margin_explained():
+    table = xm.explain_maint_margin(300 * 30_000, 30_000, BINANCE_COINM, contract="inverse").set_index("item")["value"]
+    assert table["notional"] == pytest.approx(300) and table["maint_amount"] == pytest.approx(11.605)
+    assert table["maint_margin"] == pytest.approx(300 * 0.125 - 11.605)

@@ -44,6 +44,7 @@ ARG_HELP = {
     "account": "Optional account label of each position, to group positions into cross accounts",
     "rules": "Exchange rule set: binance (default), bybit, bybit_uta, bitmex, okx, gate or hyperliquid",
     "exit_price": "Exit price [quote per base]",
+    "position": "Which position of the account to explain, counting from 1",
     "collateral": "Optional collateral in the position's own base asset, after haircut; its value moves with the price",
     "amount": "Amount of the collateral coin [coin]",
     "haircut": "Haircut: 1 - the collateral value ratio (0.05 counts 95%)",
@@ -101,6 +102,10 @@ COLLATERAL_VALUE = _udf(xm.collateral_value, "What collateral counts for: amount
 EXPLAIN_LIQ_PRICE = _udf(
     xm.explain_liq_price, "An isolated liquidation price laid open: rules, inputs, tier, formula with numbers, checks."
 )
+EXPLAIN_CROSS_LIQ_PRICE = _udf(
+    xm.explain_cross_liq_price, "A cross liquidation price laid open: the other positions' uPnL and MM, then the steps."
+)
+EXPLAIN_MAINT_MARGIN = _udf(xm.explain_maint_margin, "A maintenance margin laid open: notional, tier, rate, amount, formula.")
 DISTANCE_TO_LIQ = _udf(
     xm.distance_to_liq, "Move of the mark price that reaches the liquidation price (-0.1 = a 10% fall). #N/A: none.",
     "no liquidation price",
