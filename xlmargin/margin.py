@@ -916,6 +916,16 @@ def collateral_value(amount: Any, price: Any, haircut: Any = 0.0) -> Any:
     return wrap(value * (1.0 - inp.rate("haircut", haircut)))
 
 
+def _tier_used(mmr: Any, maint_amount: Any, notional: float) -> tuple[float, float, str]:
+    """The rate, amount and a description of the tier that applies at ``notional``."""
+    table = _tiers(mmr, maint_amount)
+    if table is None:
+        return float(mmr), float(maint_amount), "flat rate"
+    t = int(table.tier_index(notional))
+    where = f"{t + 1} of {len(table)}: notional {table.notional_floor[t]:,.10g} to {table.notional_cap[t]:,.10g}"
+    return float(table.mmr[t]), float(table.maint_amount[t]), where
+
+
 def explain_liq_price(
     side: Any,
     size: Any,
@@ -953,13 +963,7 @@ def explain_liq_price(
     unit = "coin" if inverse else "quote"
     where = e if at_entry or lp != lp else lp
     n = float(_notional(q, where, np.asarray(inverse)))
-    table = _tiers(mmr, maint_amount)
-    if table is None:
-        rate, cum, tier = float(mmr), float(maint_amount), "flat rate"
-    else:
-        t = int(table.tier_index(n))
-        rate, cum = float(table.mmr[t]), float(table.maint_amount[t])
-        tier = f"{t + 1} of {len(table)}: notional {table.notional_floor[t]:,.10g} to {table.notional_cap[t]:,.10g}"
+    rate, cum, tier = _tier_used(mmr, maint_amount, n)
     g = lambda x: f"{x:.10g}"  # noqa: E731
     if at_entry:
         text = ("P = E + (MM(E) - margin) / (s*q)" if not inverse else "1/P = 1/E + (margin - MM(E)) / (s*q)") + (
@@ -977,7 +981,7 @@ def explain_liq_price(
         ("size", q, "USD" if inverse else "base asset"),
         ("entry_price", e, "quote per base"),
         ("margin", m, unit),
-        ("tier", tier + (" (at entry)" if at_entry else " (at the liquidation price)") if table is not None else tier, ""),
+        ("tier", tier + (" (at entry)" if at_entry else " (at the liquidation price)") if tier != "flat rate" else tier, ""),
         ("mmr", rate, "decimal"),
         ("maint_amount", cum, unit),
         ("close_fee_rate", fee, "decimal"),
@@ -1082,13 +1086,7 @@ def explain_maint_margin(
         raise InputError("arguments", "must be single values: one position is explained at a time")
     inverse = bool(_contract(contract))
     n = float(_notional(float(size), float(mark_price), np.asarray(inverse)))
-    table = _tiers(mmr, maint_amount)
-    if table is None:
-        rate, cum, tier = float(mmr), float(maint_amount), "flat rate"
-    else:
-        t = int(table.tier_index(n))
-        rate, cum = float(table.mmr[t]), float(table.maint_amount[t])
-        tier = f"{t + 1} of {len(table)}: notional {table.notional_floor[t]:,.10g} to {table.notional_cap[t]:,.10g}"
+    rate, cum, tier = _tier_used(mmr, maint_amount, n)
     unit = "coin" if inverse else "quote"
     fee = float(close_fee_rate)
     rows = [
