@@ -50,6 +50,7 @@ def test_public_surface_is_exactly_all():
             "TierTable",
             "RULES",
             "hyperliquid_mmr",
+            "price_on_screen",
             "notional",
             "unrealized_pnl",
             "initial_margin",

@@ -240,3 +240,48 @@ def test_flat_and_tiered_paths_agree_for_every_rule_set():
             flat = xm.isolated_liq_price(*args, 0.005, 0, "linear", 0.00055, rules=name)
             tiered = xm.isolated_liq_price(*args, one_tier, 0, "linear", 0.00055, rules=name)
             assert tiered == pytest.approx(flat, rel=1e-12), name
+
+
+# ---------------------------------------------------------------- to the tick: what the exchange's screen shows
+from xlmargin.rules import price_on_screen  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "source, args, tick, shown",
+    [
+        # Gate's own liquidation prices of live positions, as its API returned them (taker 0.075 %):
+        # APT_USDT isolated short, recorded in freqtrade issue #8300
+        ("gate-apt-short", ("short", 11.9, 11.515, 17.39155324375, 0.025, 0, "linear"), 0.01, 12.65),
+        # ADA_USDT isolated long, recorded in ccxt PR #13130
+        ("gate-ada-long", ("long", 20, 0.79271, 0.80460065, 0.025, 0, "linear"), 0.00001, 0.77237),
+        # BTC_USD (BTC-settled) isolated short, recorded in ccxt PR #11143
+        ("gate-btcusd-inverse-short", ("short", 219, 42037.83, 0.000056003122, 0.005, 0, "inverse"), 0.1, 42250.3),
+    ],
+)
+def test_gate_live_positions(source, args, tick, shown):
+    lp = xm.isolated_liq_price(*args, 0.00075, rules="gate")
+    assert price_on_screen(lp, args[0], tick, "gate") == pytest.approx(shown, abs=tick / 100)
+
+
+@pytest.mark.parametrize(
+    "source, args, fee, tick, shown",
+    [
+        # OKX's liqPx of live isolated swap positions, as its v5 API returned them in payloads recorded in
+        # public client code (mmr from the payload's mmr field; fee the account's taker rate)
+        ("okx-eth-long", ("long", 0.1, 3011, 30.11, 0.004, 0, "linear"), 0.0005, 0.01, 2722.159673530889),
+        ("okx-eth-short", ("short", 0.1, 1333, 8.33125, 0.004, 0, "linear"), 0.0005, 0.01, 1409.9576455948234),
+        ("okx-ada-short", ("short", 10, 0.736, 2.453333, 0.0065, 0, "linear"), 0.0005, 0.0001, 0.9744117510758028),
+        ("okx-btcusd-inverse-long", ("long", 100, 93511.7, 0.0002138769800998, 0.004, 0, "inverse"), 0.0003, 0.1,
+         78261.60025833434),
+    ],
+)
+def test_okx_live_positions(source, args, fee, tick, shown):
+    lp = xm.isolated_liq_price(*args, fee, rules="okx")
+    assert price_on_screen(lp, args[0], tick, "okx") == pytest.approx(shown, abs=tick / 1_000)  # the payloads round margins
+
+
+def test_screens_of_the_other_exchanges():
+    assert price_on_screen(33_599.4186, "long", 0.1) == 33_599.4  # Binance's calculator cuts
+    assert price_on_screen(5_739.0835, "long", 0.5, "bybit") == 5_739.5  # Bybit rounds a long up
+    assert price_on_screen(913.10, "short", 0.05, "bybit") == pytest.approx(913.10)
+    assert price_on_screen([100.123, 200.987], "long", 0.01, ["bitmex", "hyperliquid"]).tolist() == [100.123, 200.987]

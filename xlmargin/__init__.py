@@ -38,7 +38,7 @@ from .margin import (
     return_on_equity,
     unrealized_pnl,
 )
-from .rules import RULES, hyperliquid_mmr
+from .rules import RULES, hyperliquid_mmr, price_on_screen
 from .tiers import TierTable
 
 try:
@@ -57,6 +57,7 @@ __all__ = [
     "TierTable",
     "RULES",
     "hyperliquid_mmr",
+    "price_on_screen",
     # the formulas: one position, cross accounts, sizing and comparing (see margin.__all__)
     *margin.__all__,
 ]

@@ -34,7 +34,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["RuleSet", "RULES", "hyperliquid_mmr"]
+__all__ = ["RuleSet", "RULES", "hyperliquid_mmr", "price_on_screen"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,46 @@ def flags(rules: Any) -> Flags:
         sets.append(RULES[key])
     pick = lambda attribute: np.array([getattr(r, attribute) for r in sets])[inverse].reshape(names.shape)  # noqa: E731
     return Flags(pick("mm_at_entry"), pick("fee_at_bankruptcy"), pick("ratio_equity_over_mm"))
+
+
+# How each exchange shows a liquidation price on its tick (seen in its published examples and outputs):
+# "cut" toward zero (Binance's calculator), "away" from the entry (Bybit, Gate: a long's rounded up,
+# a short's down), "step" one tick toward the entry without rounding (OKX), "none".
+SCREEN = {"binance": "cut", "bybit": "away", "bybit_uta": "away", "gate": "away", "okx": "step",
+          "bitmex": "none", "hyperliquid": "none"}
+
+
+def price_on_screen(liq_price: Any, side: Any, tick: Any, rules: Any = "binance") -> Any:
+    """A liquidation price as the exchange shows it on its price tick [quote per base].
+
+    xlmargin's prices are exact; exchanges show them on their tick, each its
+    own way: Binance's calculator cuts to the tick; Bybit and Gate round a
+    long's price up and a short's down (toward liquidating later than exact);
+    OKX shows the exact price moved one tick toward the entry (observed in its
+    API outputs, not documented); BitMEX and Hyperliquid are left as they are.
+
+    Examples
+    --------
+    Bybit's inverse example: 5,739.08 exact, 5,739.50 on its 0.5 tick.
+
+    >>> price_on_screen(5_739.0835, "long", 0.5, "bybit"), price_on_screen(33_599.4186, "long", 0.1)
+    (5739.5, 33599.4)
+    """
+    from . import _inputs as inp  # the input rule, as every function uses it
+
+    _, wrap = inp.shape_and_wrapper(dict(liq_price=liq_price, side=side, tick=tick, rules=rules))
+    price, s, step = inp.as_float("liq_price", liq_price), inp.side(side), inp.positive("tick", tick)
+    names = np.broadcast_to(np.asarray(rules, dtype=object), np.broadcast_shapes(price.shape, np.shape(rules)))
+    flags(names)  # unknown names are an error
+    how = np.vectorize(lambda n: SCREEN[str(n).strip().lower()], otypes=[object])(names)
+    ticks = price / step
+    shown = np.select(
+        [how == "cut", how == "away", how == "step"],
+        [np.floor(ticks + 1e-9), np.where(s > 0, np.ceil(ticks - 1e-9), np.floor(ticks + 1e-9)), ticks + s],
+        ticks,
+    ) * step
+    digits = max(0, int(np.ceil(-np.log10(float(np.min(step))))) + 2)
+    return wrap(np.where(how == "step", shown, np.round(shown, digits)))
 
 
 def hyperliquid_mmr(max_leverage: Any) -> Any:

@@ -44,6 +44,7 @@ ARG_HELP = {
     "account": "Optional account label of each position, to group positions into cross accounts",
     "rules": "Exchange rule set: binance (default), bybit, bybit_uta, bitmex, okx, gate or hyperliquid",
     "exit_price": "Exit price [quote per base]",
+    "tick": "The contract's price tick, e.g. 0.1",
     "position": "Which position of the account to explain, counting from 1",
     "collateral": "Optional collateral in the position's own base asset, after haircut; its value moves with the price",
     "amount": "Amount of the collateral coin [coin]",
@@ -122,4 +123,6 @@ AVERAGE_ENTRY_PRICE = _udf(
     xm.average_entry_price, "Average entry price of several fills: size-weighted (linear) or harmonic (inverse)."
 )
 
-__all__ = [name.upper() for name in xm.margin.__all__]
+PRICE_ON_SCREEN = _udf(xm.price_on_screen, "A liquidation price as the exchange shows it on its price tick.")
+
+__all__ = [name.upper() for name in [*xm.margin.__all__, "price_on_screen"]]
