@@ -32,7 +32,7 @@ import pandas as pd
 
 from . import _inputs as inp
 from . import rules as exchange_rules
-from ._solver import no_answer_to_nan, root, solve_tiered
+from ._solver import fee_at_bankruptcy, no_answer_to_nan, root, solve_tiered
 from .errors import InputError
 from .tiers import TierTable
 
@@ -156,7 +156,7 @@ def _liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None)
             margin = np.array(np.broadcast_to(margin, shape), dtype=float)
             fee = np.array(np.broadcast_to(fee, shape), dtype=float)
             f = pick(fee)
-            margin.ravel()[rows] -= f * pick(q) * root(pick(s_u), pick(q), pick(e_u), pick(margin), f, 0.0)
+            margin.ravel()[rows] -= fee_at_bankruptcy(pick(s_u), pick(q), pick(e_u), pick(margin), f)
             fee.ravel()[rows] = 0.0
     rate = inp.rate("mmr", mmr) + fee
     u = no_answer_to_nan(root(s_u, q, e_u, margin, rate, inp.non_negative("maint_amount", maint_amount)))
@@ -190,15 +190,14 @@ def _to_price(u: np.ndarray, inverse: np.ndarray) -> np.ndarray:
     return np.where(inverse, 1 / u, u)
 
 
-def _maint_at_entry(s_u, q, e_u, margin, mmr, maint_amount, fee, fee_at_bankruptcy) -> np.ndarray:
+def _maint_at_entry(s_u, q, e_u, margin, mmr, maint_amount, fee, charged_at_bankruptcy) -> np.ndarray:
     """Maintenance margin valued at the entry notional (tier of that notional) plus the fee to close.
 
     The fee is charged on the notional at the bankruptcy price (Bybit) or at entry (BitMEX).
     """
     n_entry = q * e_u
     rate, amount = _rate_and_amount(mmr, maint_amount, n_entry)
-    u_bankrupt = root(s_u, q, e_u, margin, fee, 0.0)  # where margin + uPnL covers only the fee
-    fee_amount = fee * np.where(fee_at_bankruptcy, q * u_bankrupt, n_entry)
+    fee_amount = np.where(charged_at_bankruptcy, fee_at_bankruptcy(s_u, q, e_u, margin, fee), fee * n_entry)
     return n_entry * rate - amount + fee_amount
 
 
