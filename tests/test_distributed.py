@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xlmargin.book import synthetic_book
-from xlmargin.distributed import evaluate_parquet
-from xlmargin.risk import evaluate
+from xlmargin.review.book import synthetic_book
+from xlmargin.review.distributed import evaluate_parquet
+from xlmargin.review.evaluate import evaluate
 
 distributed = pytest.importorskip("dask.distributed", reason="the dask extra is in dev; CI installs it")
 

@@ -18,7 +18,7 @@ from xlwings.server import custom_functions_call, custom_functions_meta
 
 import xlmargin as xm
 from xlmargin.errors import XlmarginError
-from xlmargin.examples import WORKED_EXAMPLES
+from xlmargin.core.examples import WORKED_EXAMPLES
 from xlmargin.excel import udfs
 from xlmargin.excel.runtimes import reference_markdown
 
@@ -54,7 +54,7 @@ META = {f["name"]: f for f in custom_functions_meta(udfs)["functions"]}
 
 
 def test_every_core_function_has_an_excel_function_of_the_same_name_and_arguments():
-    functions = [*xm.margin.__all__, "price_on_screen"]
+    functions = [*xm.core.FORMULAS, "price_on_screen"]
     assert sorted(META) == sorted(name.upper() for name in functions) == sorted(udfs.__all__)
     for name in functions:
         core, udf = inspect.signature(getattr(xm, name)), inspect.signature(getattr(udfs, name.upper()))
@@ -222,7 +222,7 @@ def udf_outputs(key):
             "CROSS_LIQ_PRICE": value("CROSS_LIQ_PRICE", i["WALLET_BALANCE"], *pos, i["MARK_PRICE"], i["MMR"], 0, "inverse"),
         }
     if key == "W5":
-        from xlmargin.examples import W5_POSITIONS
+        from xlmargin.core.examples import W5_POSITIONS
 
         sides, sizes, entries, rates = (list(c) for c in zip(*W5_POSITIONS.values()))
         marks = [i["ALT1_PRICE"], *entries[1:]]

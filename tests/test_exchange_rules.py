@@ -10,7 +10,7 @@ import math
 import pytest
 
 import xlmargin as xm
-from xlmargin.rules import hyperliquid_mmr
+from xlmargin.core.rules import hyperliquid_mmr
 
 
 def ceil_to_tick(price, tick):
@@ -243,7 +243,7 @@ def test_flat_and_tiered_paths_agree_for_every_rule_set():
 
 
 # ---------------------------------------------------------------- to the tick: what the exchange's screen shows
-from xlmargin.rules import price_on_screen  # noqa: E402
+from xlmargin.core.rules import price_on_screen  # noqa: E402
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import xlmargin as xm
-from xlmargin import _solver
-from xlmargin.tiers import consistent_maint_amounts
+from xlmargin.core import solver as _solver
+from xlmargin.core.tiers import consistent_maint_amounts
 
 sides = st.sampled_from(["long", "short"])
 contracts = st.sampled_from(["linear", "inverse"])

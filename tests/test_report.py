@@ -9,10 +9,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from xlmargin.book import Book, check_book, sample_book
+from xlmargin.review.book import Book, check_book, sample_book
 from xlmargin.files import OutputExistsError
 from xlmargin.report import FORMATS, provenance, write_report
-from xlmargin.risk import evaluate
+from xlmargin.review.evaluate import evaluate
 
 INJECTED = ['=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)"]
 MARKUP = "<b>bold</b>"

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from xlmargin.examples import WORKED_EXAMPLES
+from xlmargin.core.examples import WORKED_EXAMPLES
 from xlmargin.workbooks.engine import RecalcBook, RecalcError
 from xlmargin.workbooks.recalc import recalc
 from xlmargin.workbooks.templates import TEMPLATES, build_all

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import xlmargin as xm
-from xlmargin.tiers import COLUMNS
+from xlmargin.core.tiers import COLUMNS
 
 ROWS = [
     [0, 50_000, 125, 0.004, 0],

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from xlmargin.examples import WORKED_EXAMPLES
+from xlmargin.core.examples import WORKED_EXAMPLES
 
 MMR = 0.005
 

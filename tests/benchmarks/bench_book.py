@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from xlmargin.book import synthetic_book
+from xlmargin.review.book import synthetic_book
 from xlmargin.report import write_report
-from xlmargin.risk import evaluate
+from xlmargin.review.evaluate import evaluate
 
 
 def main(argv=None) -> None:

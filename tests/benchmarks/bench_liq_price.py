@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 import xlmargin as xm
-from xlmargin import _solver
+from xlmargin.core import solver as _solver
 
 
 def best_of(repeat, fn):

@@ -37,7 +37,7 @@ import pandas as pd
 import xlwings as xw
 
 from ..errors import InputError, TierTableWarning, XlmarginError
-from ..tiers import TierTable
+from ..core.tiers import TierTable
 
 TABLE_ARGUMENTS = ("mmr", "tiers")
 

@@ -125,4 +125,4 @@ AVERAGE_ENTRY_PRICE = _udf(
 
 PRICE_ON_SCREEN = _udf(xm.price_on_screen, "A liquidation price as the exchange shows it on its price tick.")
 
-__all__ = [name.upper() for name in [*xm.margin.__all__, "price_on_screen"]]
+__all__ = [name.upper() for name in [*xm.core.FORMULAS, "price_on_screen"]]

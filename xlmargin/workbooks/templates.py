@@ -26,7 +26,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from ..examples import W5_POSITIONS, WORKED_EXAMPLES
+from ..core.examples import W5_POSITIONS, WORKED_EXAMPLES
 from ..files import write_atomically
 
 FIXED_DATE = dt.datetime(2026, 1, 1)  # file properties fixed, so a rebuild gives the same bytes

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import margin as mg
+from .. import core as mg
 
 __all__ = ["WorkedExample", "WORKED_EXAMPLES"]
 

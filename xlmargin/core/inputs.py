@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 _SIDE_WORDS = {"long": 1.0, "short": -1.0, "1": 1.0, "-1": -1.0, "+1": 1.0}
 _CONTRACT_WORDS = ("linear", "inverse")

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import TierTableError, TierTableWarning
+from ..errors import TierTableError, TierTableWarning
 
 __all__ = ["TierTable"]
 
@@ -297,14 +297,14 @@ class TierTable:
 
 @functools.cache
 def _shipped_names() -> tuple[str, ...]:
-    folder = resources.files("xlmargin").joinpath(_DATA)
+    folder = resources.files("xlmargin.core").joinpath(_DATA)
     return tuple(sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv")))
 
 
 @functools.cache
 def _load_shipped(name: str) -> TierTable:
     """Shipped tables are read once: a TierTable cannot be changed once built."""
-    with resources.files("xlmargin").joinpath(f"{_DATA}/{name}.csv").open(encoding="utf-8") as handle:
+    with resources.files("xlmargin.core").joinpath(f"{_DATA}/{name}.csv").open(encoding="utf-8") as handle:
         return TierTable._read_csv(handle, {"name": name})
 
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["RuleSet", "RULES", "hyperliquid_mmr", "price_on_screen"]
 
@@ -126,7 +126,7 @@ def price_on_screen(liq_price: Any, side: Any, tick: Any, rules: Any = "binance"
     >>> price_on_screen(5_739.0835, "long", 0.5, "bybit"), price_on_screen(33_599.4186, "long", 0.1)
     (5739.5, 33599.4)
     """
-    from . import _inputs as inp  # the input rule, as every function uses it
+    from . import inputs as inp  # the input rule, as every function uses it
 
     _, wrap = inp.shape_and_wrapper(dict(liq_price=liq_price, side=side, tick=tick, rules=rules))
     price, s, step = inp.as_float("liq_price", liq_price), inp.side(side), inp.positive("tick", tick)

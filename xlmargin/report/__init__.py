@@ -37,8 +37,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, MaxNLocator
 from xlsxwriter.utility import xl_col_to_name
 
-from . import __version__
-from .files import OutputExistsError, write_atomically
+from .. import __version__
+from ..files import OutputExistsError, write_atomically
 
 FORMATS = ("html", "pdf", "xlsx")
 TITLE = "Risk review"

@@ -21,14 +21,13 @@ import hashlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, XlmarginError
-from .rules import RULES
-from .tiers import TierTable
+from ..errors import InputError, XlmarginError
+from ..core.rules import RULES
+from ..core.tiers import TierTable
 
 POSITION_COLUMNS = (
     "account", "symbol", "contract", "side", "size", "entry_price", "mark_price", "margin_mode", "isolated_margin", "tier_set",
@@ -265,12 +264,12 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 def sample_book() -> Book:
     """The built-in sample book: a few accounts from the worked examples' world."""
-    folder = resources.files("xlmargin").joinpath("data/sample")
+    folder = resources.files("xlmargin.review").joinpath("data/sample")
     with folder.joinpath("positions.csv").open(encoding="utf-8") as p, folder.joinpath("accounts.csv").open(encoding="utf-8") as a:
         positions = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
         accounts = pd.read_csv(a, dtype=str, keep_default_na=False, na_values=[""])
     positions, accounts, tiers = check_book(positions, accounts, None, ("sample positions.csv", "sample accounts.csv", "tiers"))
-    return Book(positions, accounts, tiers, source="built-in sample (xlmargin/data/sample)")
+    return Book(positions, accounts, tiers, source="built-in sample (xlmargin/review/data/sample)")
 
 
 def synthetic_book(n_positions: int, n_accounts: int, seed: int = 11) -> Book:

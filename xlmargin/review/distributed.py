@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from .book import Book, check_book
-from .risk import RiskResult, evaluate
-from .tiers import TierTable
+from .evaluate import RiskResult, evaluate
+from ..core.tiers import TierTable
 
 _SUMS = {
     "stress": (["settlement_asset", "scope", "shock_pct"], ["positions_liquidated", "accounts_liquidated", "loss_actual",

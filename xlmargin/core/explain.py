@@ -1,0 +1,202 @@
+"""Explanation tables: a liquidation price or maintenance margin laid open, step by step, for audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import inputs as inp
+from ..errors import InputError
+from .formulas import (
+    DEFAULT_MMR,
+    _contract,
+    _notional,
+    _pnl,
+    _table,
+    _tier_used,
+)
+from . import rules as exchange_rules
+from .position import isolated_liq_price, maint_margin, unrealized_pnl
+from .cross import cross_liq_price
+
+
+def explain_liq_price(
+    side: Any,
+    size: Any,
+    entry_price: Any,
+    margin: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+    close_fee_rate: Any = 0.0,
+    rules: Any = "binance",
+) -> pd.DataFrame:
+    """An isolated liquidation price laid open for audit: one row per step [a table of item, value, unit].
+
+    The rule set, every input, the tier used (that of the notional at the
+    liquidation price, or at entry where the rules value MM at entry), the
+    formula with the numbers put in, and the check that margin + uPnL equals
+    maintenance margin there. For a cross position, pass as ``margin`` the
+    wallet balance plus the other positions' uPnL less their maintenance margin.
+
+    Examples
+    --------
+    >>> table = explain_liq_price("long", 0.1, 50_000, 100)
+    >>> table.set_index("item").loc["formula", "value"]
+    'P = (margin + cum - s*q*E) / (q*(mmr + fee) - s*q) = (100 + 0 - 1*0.1*50000) / (0.1*(0.005 + 0) - 1*0.1)'
+    >>> round(table.set_index("item").loc["liq_price", "value"], 2)
+    49246.23
+    """
+    lp = isolated_liq_price(side, size, entry_price, margin, mmr, maint_amount, contract, close_fee_rate, rules)
+    if not isinstance(lp, float):
+        raise InputError("arguments", "must be single values: one position is explained at a time")
+    s, q, e = float(inp.side(side)), float(size), float(entry_price)
+    m, fee, inverse = float(margin), float(close_fee_rate), bool(_contract(contract))
+    rule = exchange_rules.RULES[str(rules).strip().lower()]
+    at_entry = rule.mm_at_entry
+    unit = "coin" if inverse else "quote"
+    where = e if at_entry or lp != lp else lp
+    n = float(_notional(q, where, np.asarray(inverse)))
+    rate, cum, tier = _tier_used(mmr, maint_amount, n)
+    g = lambda x: f"{x:.10g}"  # noqa: E731
+    if at_entry:
+        text = ("P = E + (MM(E) - margin) / (s*q)" if not inverse else "1/P = 1/E + (margin - MM(E)) / (s*q)") + (
+            f", MM(E) = {g(n)}*{g(rate)} - {g(cum)} + fee to close")
+    elif inverse:
+        text = (f"P = q*(mmr + fee + s) / (margin + cum + s*q/E) = {g(q)}*({g(rate)} + {g(fee)} + {g(s)}) / "
+                f"({g(m)} + {g(cum)} + {g(s)}*{g(q)}/{g(e)})")
+    else:
+        text = (f"P = (margin + cum - s*q*E) / (q*(mmr + fee) - s*q) = ({g(m)} + {g(cum)} - {g(s)}*{g(q)}*{g(e)}) / "
+                f"({g(q)}*({g(rate)} + {g(fee)}) - {g(s)}*{g(q)})")
+    rows = [
+        ("rules", rule.title, ""),
+        ("contract", "inverse" if inverse else "linear", ""),
+        ("side", f"{'long' if s > 0 else 'short'} (s = {s:+g})", ""),
+        ("size", q, "USD" if inverse else "base asset"),
+        ("entry_price", e, "quote per base"),
+        ("margin", m, unit),
+        ("tier", tier + (" (at entry)" if at_entry else " (at the liquidation price)") if tier != "flat rate" else tier, ""),
+        ("mmr", rate, "decimal"),
+        ("maint_amount", cum, unit),
+        ("close_fee_rate", fee, "decimal"),
+        ("formula", text, ""),
+    ]
+    if lp == lp:
+        pnl = float(_pnl(s, q, e, lp, np.asarray(inverse)))
+        mm = float(maint_margin(q, where, rate, cum, contract, fee))
+        rows += [
+            ("notional at liq_price", float(_notional(q, lp, np.asarray(inverse))), unit),
+            ("unrealized_pnl at liq_price", pnl, unit),
+            ("maint_margin" + (" (at entry)" if at_entry else " at liq_price"), mm, unit),
+            ("margin + uPnL - MM", m + pnl - mm, unit + " (0 without a fee at the bankruptcy price)"),
+        ]
+    rows.append(("liq_price", lp, "quote per base; NaN: no liquidation price"))
+    return pd.DataFrame(rows, columns=["item", "value", "unit"])
+
+
+def explain_cross_liq_price(
+    wallet_balance: Any,
+    side: Any,
+    size: Any,
+    entry_price: Any,
+    mark_price: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+    close_fee_rate: Any = 0.0,
+    position: Any = 1,
+    rules: Any = "binance",
+) -> pd.DataFrame:
+    """A cross liquidation price laid open: the other positions' part, then the isolated steps.
+
+    For position number ``position`` (counting from 1) of one account: the
+    wallet balance, the other positions' uPnL and maintenance margin at their
+    marks (Binance's UPNL1 and TMM1), the margin they leave behind the
+    position, and then :func:`explain_liq_price` with that margin.
+
+    Examples
+    --------
+    W3: the ETH long, BTC held at 51,000.
+
+    >>> table = explain_cross_liq_price(500, ["long", "long"], [0.04, 0.8], [50_000, 2_500], [51_000, 2_200], position=2)
+    >>> table.set_index("item").loc[["other positions' uPnL (UPNL1)", "other positions' MM (TMM1)"], "value"].round(2).tolist()
+    [40.0, 10.2]
+    >>> round(table.set_index("item").loc["liq_price", "value"], 2)
+    1846.98
+    """
+    lp = np.atleast_1d(cross_liq_price(wallet_balance, side, size, entry_price, mark_price, mmr, maint_amount, contract,
+                                       close_fee_rate, None, rules))
+    n = lp.shape[0]
+    k = int(inp.positive("position", position))
+    if not 1 <= k <= n:
+        raise InputError("position", f"must be between 1 and the number of positions ({n})")
+    one = lambda a: np.broadcast_to(np.asarray(a, dtype=object), (n,))[k - 1]  # noqa: E731  the explained position's value
+    at_entry = np.broadcast_to(exchange_rules.flags(rules).mm_at_entry, (n,))
+    pnl = np.atleast_1d(unrealized_pnl(side, size, entry_price, mark_price, contract))
+    mm = np.where(at_entry, np.atleast_1d(maint_margin(size, entry_price, mmr, maint_amount, contract, close_fee_rate)),
+                  np.atleast_1d(maint_margin(size, mark_price, mmr, maint_amount, contract, close_fee_rate)))
+    others = np.arange(n) != k - 1
+    upnl1, tmm1 = float(np.broadcast_to(pnl, (n,))[others].sum()), float(np.broadcast_to(mm, (n,))[others].sum())
+    behind = float(inp.finite("wallet_balance", wallet_balance)) + upnl1 - tmm1
+    head = pd.DataFrame(
+        [
+            ("position", k, f"of {n} in the account"),
+            ("wallet_balance", float(wallet_balance), "settlement asset"),
+            ("other positions' uPnL (UPNL1)", upnl1, "at their mark prices"),
+            ("other positions' MM (TMM1)", tmm1, "at their mark prices" + (" (entry where the rules say)" if at_entry.any() else "")),
+            ("margin behind the position", behind, "wallet + UPNL1 - TMM1"),
+        ],
+        columns=["item", "value", "unit"],
+    )
+    if behind < 0:  # the others' losses exceed the wallet: no isolated steps to show
+        tail = pd.DataFrame([("liq_price", float(lp[k - 1]), "the others' losses already exceed the wallet")], columns=head.columns)
+    else:
+        table = _table("mmr", mmr)
+        steps = explain_liq_price(one(side), one(size), one(entry_price), behind, table if table is not None else float(one(mmr)),
+                                  0.0 if table is not None else float(one(maint_amount)), one(contract), float(one(close_fee_rate)),
+                                  one(rules))
+        tail = steps[steps["item"] != "margin"]
+    return pd.concat([head, tail], ignore_index=True)
+
+
+def explain_maint_margin(
+    size: Any,
+    mark_price: Any,
+    mmr: Any = DEFAULT_MMR,
+    maint_amount: Any = 0.0,
+    contract: Any = "linear",
+    close_fee_rate: Any = 0.0,
+) -> pd.DataFrame:
+    """A maintenance margin laid open: notional, tier, rate, amount, fee and the formula with numbers.
+
+    Examples
+    --------
+    >>> table = explain_maint_margin(10, 51_000, "binance_usdm_btcusdt").set_index("item")["value"]
+    >>> table["formula"], table["maint_margin"]
+    ('MM = notional*(mmr + fee) - maint_amount = 510000*(0.005 + 0) - 50', 2500.0)
+    """
+    mm = maint_margin(size, mark_price, mmr, maint_amount, contract, close_fee_rate)
+    if not isinstance(mm, float):
+        raise InputError("arguments", "must be single values: one position is explained at a time")
+    inverse = bool(_contract(contract))
+    n = float(_notional(float(size), float(mark_price), np.asarray(inverse)))
+    rate, cum, tier = _tier_used(mmr, maint_amount, n)
+    unit = "coin" if inverse else "quote"
+    fee = float(close_fee_rate)
+    rows = [
+        ("contract", "inverse" if inverse else "linear", ""),
+        ("size", float(size), "USD" if inverse else "base asset"),
+        ("mark_price", float(mark_price), "quote per base"),
+        ("notional", n, unit + (" (size / price)" if inverse else " (size x price)")),
+        ("tier", tier, ""),
+        ("mmr", rate, "decimal"),
+        ("maint_amount", cum, unit),
+        ("close_fee_rate", fee, "decimal"),
+        ("formula", f"MM = notional*(mmr + fee) - maint_amount = {n:.10g}*({rate:.10g} + {fee:.10g}) - {cum:.10g}", ""),
+        ("maint_margin", mm, unit),
+    ]
+    return pd.DataFrame(rows, columns=["item", "value", "unit"])
+
+
