@@ -14,10 +14,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from . import __version__
-from .errors import XlmarginError
-from .files import OutputExistsError
 from .core.examples import WORKED_EXAMPLES
 from .core.tiers import TierTable
+from .errors import XlmarginError
+from .files import OutputExistsError
 
 
 class _Group(click.Group):
@@ -41,8 +41,8 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Overwrite outputs of an earlier demo.")
 def demo(folder: str, force: bool) -> None:
     """The main job on built-in data: recalculate W1-W6, review a sample book, print a summary."""
-    from .review.book import sample_book
     from .report import write_report
+    from .review.book import sample_book
     from .review.evaluate import evaluate
     from .workbooks.engine import RecalcBook, template_path
     from .workbooks.templates import TEMPLATES, build_template
@@ -93,8 +93,8 @@ def demo(folder: str, force: bool) -> None:
 def report(source: str, accounts: str | None, tiers: str | None, formats: tuple[str, ...], folder: str, name: str, force: bool) -> None:
     """Risk-review report of SOURCE: a filled risk_review.xlsx, a CSV/Parquet positions file, or a folder
     of Parquet files (reviewed on Dask). The input is never modified."""
-    from .review.book import read_book
     from .report import write_report
+    from .review.book import read_book
     from .review.evaluate import evaluate
 
     source_path = Path(source)
@@ -114,9 +114,9 @@ def report(source: str, accounts: str | None, tiers: str | None, formats: tuple[
 def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
     from dask.distributed import Client, LocalCluster
 
+    from .core.tiers import TierTable
     from .review.book import _read_table
     from .review.distributed import evaluate_parquet
-    from .core.tiers import TierTable
 
     if not accounts:
         raise XlmarginError("a Parquet folder needs --accounts")
@@ -199,7 +199,8 @@ def recalc(workbook: str, assignments: tuple[str, ...], out: str | None, force: 
     """
     import json
 
-    from .workbooks.recalc import parse_assignment, recalc as run
+    from .workbooks.recalc import parse_assignment
+    from .workbooks.recalc import recalc as run
 
     inputs = dict(parse_assignment(a) for a in assignments)
     values = run(workbook, inputs, out=out, force=force)

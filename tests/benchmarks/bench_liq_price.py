@@ -62,7 +62,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     side, size, entry, margin = book(args.rows)
     n = args.rows
-    print(f"{n:,} linear positions, {len(TIERS)}-tier table, best of {args.repeat}; numba: {_solver.numba is not None}")
+    print(f"{n:,} linear positions, {len(TIERS)}-tier table, best of {args.repeat}; numba: {_solver._HAVE_NUMBA}")
 
     def fused_flat():
         return (margin - side * size * entry) / (size * 0.005 - side * size)
@@ -70,9 +70,8 @@ def main(argv=None) -> None:
     xm.isolated_liq_price(side[:10], size[:10], entry[:10], margin[:10], TIERS)  # compile the kernel first
     flat_t, _ = best_of(args.repeat, fused_flat)
     tiered_t, lp = best_of(args.repeat, lambda: xm.isolated_liq_price(side, size, entry, margin, TIERS))
-    _solver.ENGINE = "numpy"
-    numpy_t, lp_numpy = best_of(max(1, args.repeat // 2), lambda: xm.isolated_liq_price(side, size, entry, margin, TIERS))
-    _solver.ENGINE = "auto"
+    with _solver.use_engine("numpy"):
+        numpy_t, lp_numpy = best_of(max(1, args.repeat // 2), lambda: xm.isolated_liq_price(side, size, entry, margin, TIERS))
     assert np.allclose(lp, lp_numpy, rtol=1e-13, equal_nan=True), "engines disagree"
 
     k = min(args.loop_sample, n)
@@ -91,6 +90,29 @@ def main(argv=None) -> None:
     for label, seconds in rows:
         print(f"  {label:<46} {seconds:9.3f} s  {seconds / flat_t:7.1f}x baseline  {n / seconds / 1e6:8.2f} M rows/s")
     print(f"  tiered call vs baseline: {tiered_t / flat_t:.2f}x (target <= ~2x); loop vs tiered call: {loop_t / tiered_t:,.0f}x (target >= 50x)")
+
+    if _solver._HAVE_NUMBA:
+        crossover(side, size, entry, margin, args.repeat)
+
+
+def crossover(side, size, entry, margin, repeat) -> None:
+    """Where the compiled kernel starts to pay: the same call on both engines at growing sizes.
+
+    This is what ``solver.COMPILED_FROM_ROWS`` and ``PARALLEL_FROM_ROWS`` rest on.
+    """
+    print(f"  engine crossover (auto uses the kernel from {_solver.COMPILED_FROM_ROWS:,} rows, "
+          f"in parallel from {_solver.PARALLEL_FROM_ROWS:,}):")
+    for rows in (1, 100, 1_000, 2_000, 10_000, 100_000, 1_000_000):
+        if rows > len(side):
+            break
+        call = lambda: xm.isolated_liq_price(side[:rows], size[:rows], entry[:rows], margin[:rows], TIERS)  # noqa: E731
+        times = {}
+        for engine in ("numpy", "numba"):
+            with _solver.use_engine(engine):
+                call()
+                times[engine], _ = best_of(max(repeat, 20 if rows < 10_000 else 3), call)
+        print(f"    {rows:>9,} rows: numpy {times['numpy'] * 1e3:8.3f} ms, kernel {times['numba'] * 1e3:8.3f} ms, "
+              f"kernel/numpy {times['numba'] / times['numpy']:5.2f}")
 
 
 if __name__ == "__main__":

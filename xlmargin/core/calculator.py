@@ -7,18 +7,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import inputs as inp
 from ..errors import InputError
-from .formulas import (
-    DEFAULT_MMR,
-    _contract,
-    _notional,
-    _pnl,
-    _position_args,
-    _table,
-)
-from .position import isolated_liq_price
+from . import formulas as fm
+from . import inputs as inp
 from .cross import cross_equity, cross_liq_price
+from .formulas import DEFAULT_MMR
+from .position import isolated_liq_price
 from .solver import no_answer_to_nan
 
 
@@ -43,9 +37,9 @@ def max_position_size(
     bal = inp.non_negative("balance", balance)
     lev = inp.positive("leverage", leverage)
     p = inp.positive("price", price)
-    inv = _contract(contract)
+    inv = inp.is_inverse(contract)
     n = bal / (1 / lev + inp.rate("open_fee_rate", open_fee_rate))
-    table = _table("tiers", tiers)
+    table = fm.tier_table("tiers", tiers)
     if table is None and tiers is not None:
         raise InputError("tiers", "must be a tier table (a range of tiers, or a shipped table's name), or left empty")
     if table is not None:
@@ -181,9 +175,9 @@ def return_on_equity(
     _, wrap = inp.shape_and_wrapper(
         dict(side=side, size=size, entry_price=entry_price, exit_price=exit_price, leverage=leverage, contract=contract)
     )
-    s, q, e, inv = _position_args(side, size, entry_price, contract)
-    pnl = _pnl(s, q, e, inp.positive("exit_price", exit_price), inv)
-    return wrap(pnl / (_notional(q, e, inv) / inp.positive("leverage", leverage)))
+    s, q, e, inv = fm.position_args(side, size, entry_price, contract)
+    pnl = fm.pnl(s, q, e, inp.positive("exit_price", exit_price), inv)
+    return wrap(pnl / (fm.notional(q, e, inv) / inp.positive("leverage", leverage)))
 
 
 def exit_price_for_roe(side: Any, entry_price: Any, leverage: Any, roe: Any, contract: Any = "linear") -> Any:
@@ -205,7 +199,7 @@ def exit_price_for_roe(side: Any, entry_price: Any, leverage: Any, roe: Any, con
     nan
     """
     _, wrap = inp.shape_and_wrapper(dict(side=side, entry_price=entry_price, leverage=leverage, roe=roe, contract=contract))
-    s, e, inv = inp.side(side), inp.positive("entry_price", entry_price), _contract(contract)
+    s, e, inv = inp.side(side), inp.positive("entry_price", entry_price), inp.is_inverse(contract)
     move = s * inp.finite("roe", roe) / inp.positive("leverage", leverage)
     with np.errstate(divide="ignore"):
         price = np.where(inv, e / (1 - move), e * (1 + move))
@@ -226,7 +220,7 @@ def exit_price_for_pnl(side: Any, size: Any, entry_price: Any, pnl: Any, contrac
     (55000.0, 48000.0)
     """
     _, wrap = inp.shape_and_wrapper(dict(side=side, size=size, entry_price=entry_price, pnl=pnl, contract=contract))
-    s, q, e, inv = _position_args(side, size, entry_price, contract)
+    s, q, e, inv = fm.position_args(side, size, entry_price, contract)
     target = inp.finite("pnl", pnl)
     with np.errstate(divide="ignore"):
         price = np.where(inv, 1 / (1 / e - target / (s * q)), e + target / (s * q))
@@ -253,7 +247,7 @@ def average_entry_price(size: Any, price: Any, contract: Any = "linear") -> floa
     inp.shape_and_wrapper(dict(size=size, price=price, contract=contract))
     q, p = inp.positive("size", size), inp.positive("price", price)
     q, p = np.broadcast_arrays(q, p)
-    inv = _contract(contract)
+    inv = inp.is_inverse(contract)
     if inv.ndim and len(set(np.broadcast_to(inv, q.shape).ravel().tolist())) > 1:
         raise InputError("contract", "must be the same for every fill of a position")
     inverse = bool(np.ravel(inv)[0])

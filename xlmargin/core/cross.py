@@ -7,21 +7,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import inputs as inp
 from ..errors import InputError
-from .formulas import (
-    DEFAULT_MARGIN_CALL,
-    DEFAULT_MMR,
-    _liq_price,
-    _maint_at_entry,
-    _notional,
-    _pnl,
-    _position_args,
-    _rate_and_amount,
-    _rate_args,
-    _tiers,
-)
+from . import formulas as fm
+from . import inputs as inp
 from . import rules as exchange_rules
+from .formulas import DEFAULT_MARGIN_CALL, DEFAULT_MMR
 from .position import maint_margin
 from .solver import no_answer_to_nan
 
@@ -69,7 +59,7 @@ def _cross_rows(wallet_balance, side, size, entry_price, mark_price, contract, a
     if len(shape) > 1:
         raise InputError("arguments", f"must be single values or one column of positions, not shape {shape}")
     n_rows = shape[0] if shape else 1
-    s, q, e, inv = _position_args(side, size, entry_price, contract)
+    s, q, e, inv = fm.position_args(side, size, entry_price, contract)
     p = inp.positive("mark_price", mark_price)
     s, q, e, p = (np.broadcast_to(a, (n_rows,)) for a in (s, q, e, p))
     inv = np.broadcast_to(inv, (n_rows,)) if inv.ndim else inv
@@ -103,7 +93,7 @@ def cross_equity(
     300.0
     """
     s, q, e, p, inv, accounts, _ = _cross_rows(wallet_balance, side, size, entry_price, mark_price, contract, account)
-    return accounts.per_account(accounts.wallet + accounts.total(_pnl(s, q, e, p, inv)))
+    return accounts.per_account(accounts.wallet + accounts.total(fm.pnl(s, q, e, p, inv)))
 
 
 def cross_maint_margin(
@@ -184,7 +174,7 @@ def cross_liq_price(
     """
     s, q, e, p, inv, accounts, wrap = _cross_rows(
         wallet_balance, side, size, entry_price, mark_price, contract, account,
-        dict(close_fee_rate=close_fee_rate, rules=rules, collateral=collateral, **_rate_args(mmr, maint_amount)),
+        dict(close_fee_rate=close_fee_rate, rules=rules, collateral=collateral, **fm.rate_args(mmr, maint_amount)),
     )
     moving = np.broadcast_to(inp.non_negative("collateral", collateral), s.shape)
     if moving.any():
@@ -194,18 +184,14 @@ def cross_liq_price(
             symbol = np.arange(s.shape[0])  # each position is its own group
     fee = np.broadcast_to(inp.rate("close_fee_rate", close_fee_rate), s.shape)
     flags = exchange_rules.flags(rules)
-    n = _notional(q, p, inv)
-    rate, amount = _rate_and_amount(mmr, maint_amount, n)
-    mm = n * (rate + fee) - amount
-    if flags.mm_at_entry.any():
-        s_u, e_u = np.where(inv, -s, s), np.where(inv, 1 / e, e)
-        own = _maint_at_entry(s_u, q, e_u, 0.0, mmr, maint_amount, fee, np.zeros_like(fee, dtype=bool))
-        mm = np.where(flags.mm_at_entry, own, mm)
-    spare = _pnl(s, q, e, p, inv) - mm + moving * p  # what each position (and its collateral) adds to the account
+    mm = fm.maint_margin(fm.notional(q, p, inv), mmr, maint_amount, fee)
+    if flags.mm_at_entry.any():  # where the rules value it at the entry notional
+        mm = np.where(flags.mm_at_entry, fm.maint_margin(fm.notional(q, e, inv), mmr, maint_amount, fee), mm)
+    spare = fm.pnl(s, q, e, p, inv) - mm + moving * p  # what each position (and its collateral) adds to the account
     if symbol is not None:
         return wrap(_symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol, moving))
     others = accounts.wallet[accounts.codes] + (accounts.total(spare)[accounts.codes] - spare)
-    return wrap(_liq_price(s, q, e, others, mmr, maint_amount, inv, fee, flags))
+    return wrap(fm.liq_price(s, q, e, others, mmr, maint_amount, inv, fee, flags))
 
 
 def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol, collateral) -> np.ndarray:
@@ -228,16 +214,16 @@ def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_a
     others = (accounts.wallet + accounts.total(spare))[accounts.codes] - total(spare)[groups]
     s_u, e_u = np.where(inv, -s, s), np.where(inv, 1 / e, e)
     entry_valued = np.broadcast_to(flags.mm_at_entry, s.shape)
-    fixed = _maint_at_entry(s_u, q, e_u, 0.0, mmr, maint_amount, fee, np.zeros(s.shape, dtype=bool)) if entry_valued.any() else 0.0
-    n = _notional(q, p, inv)  # start from the tiers at the mark price
-    tiers = _tiers(mmr, maint_amount)
+    fixed = fm.maint_margin(fm.notional(q, e, inv), mmr, maint_amount, fee) if entry_valued.any() else 0.0
+    n = fm.notional(q, p, inv)  # start from the tiers at the mark price
+    tiers = fm.tiers_of(mmr, maint_amount)
     for _ in range(2 + (len(tiers) if tiers is not None else 0)):
-        rate, amount = _rate_and_amount(mmr, maint_amount, n)
+        rate, amount = fm.rate_and_amount(mmr, maint_amount, n)
         slope = np.where(entry_valued, 0.0, q * (rate + fee)) - s_u * q - collateral
         level = np.where(entry_valued, -fixed, amount) - s_u * q * e_u
         with np.errstate(divide="ignore", invalid="ignore"):
             u = (others + total(level)[groups]) / total(slope)[groups]
-        moved = _notional(q, np.where(inv, 1 / u, u), inv) if tiers is not None else n
+        moved = fm.notional(q, np.where(inv, 1 / u, u), inv) if tiers is not None else n
         if tiers is None or np.array_equal(tiers.tier_index(moved), tiers.tier_index(n)):
             break
         n = np.where(np.isfinite(moved) & (moved > 0), moved, n)
@@ -315,13 +301,11 @@ def isolated_account_value(
     340.0
     """
     s, q, e, p, inv, _, _ = _cross_rows(
-        0.0, side, size, entry_price, mark_price, contract, None, dict(margin=margin, **_rate_args(mmr, maint_amount))
+        0.0, side, size, entry_price, mark_price, contract, None, dict(margin=margin, **fm.rate_args(mmr, maint_amount))
     )
     m = np.broadcast_to(inp.non_negative("margin", margin), s.shape)
-    n = _notional(q, p, inv)
-    rate, amount = _rate_and_amount(mmr, maint_amount, n)
-    value = m + _pnl(s, q, e, p, inv)
-    alive = value > n * rate - amount
+    value = m + fm.pnl(s, q, e, p, inv)
+    alive = value > fm.maint_margin(fm.notional(q, p, inv), mmr, maint_amount)
     free = inp.finite("free_balance", free_balance)
     if free.size != 1:
         raise InputError("free_balance", "must be a single value (the account's balance no position holds)")

@@ -7,19 +7,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import inputs as inp
 from ..errors import InputError
-from .formulas import (
-    DEFAULT_MMR,
-    _contract,
-    _notional,
-    _pnl,
-    _table,
-    _tier_used,
-)
+from . import formulas as fm
+from . import inputs as inp
 from . import rules as exchange_rules
-from .position import isolated_liq_price, maint_margin, unrealized_pnl
 from .cross import cross_liq_price
+from .formulas import DEFAULT_MMR
+from .position import isolated_liq_price, maint_margin, unrealized_pnl
 
 
 def explain_liq_price(
@@ -53,13 +47,13 @@ def explain_liq_price(
     if not isinstance(lp, float):
         raise InputError("arguments", "must be single values: one position is explained at a time")
     s, q, e = float(inp.side(side)), float(size), float(entry_price)
-    m, fee, inverse = float(margin), float(close_fee_rate), bool(_contract(contract))
+    m, fee, inverse = float(margin), float(close_fee_rate), bool(inp.is_inverse(contract))
     rule = exchange_rules.RULES[str(rules).strip().lower()]
     at_entry = rule.mm_at_entry
     unit = "coin" if inverse else "quote"
     where = e if at_entry or lp != lp else lp
-    n = float(_notional(q, where, np.asarray(inverse)))
-    rate, cum, tier = _tier_used(mmr, maint_amount, n)
+    n = float(fm.notional(q, where, np.asarray(inverse)))
+    rate, cum, tier = fm.tier_used(mmr, maint_amount, n)
     g = lambda x: f"{x:.10g}"  # noqa: E731
     if at_entry:
         text = ("P = E + (MM(E) - margin) / (s*q)" if not inverse else "1/P = 1/E + (margin - MM(E)) / (s*q)") + (
@@ -84,10 +78,10 @@ def explain_liq_price(
         ("formula", text, ""),
     ]
     if lp == lp:
-        pnl = float(_pnl(s, q, e, lp, np.asarray(inverse)))
+        pnl = float(fm.pnl(s, q, e, lp, np.asarray(inverse)))
         mm = float(maint_margin(q, where, rate, cum, contract, fee))
         rows += [
-            ("notional at liq_price", float(_notional(q, lp, np.asarray(inverse))), unit),
+            ("notional at liq_price", float(fm.notional(q, lp, np.asarray(inverse))), unit),
             ("unrealized_pnl at liq_price", pnl, unit),
             ("maint_margin" + (" (at entry)" if at_entry else " at liq_price"), mm, unit),
             ("margin + uPnL - MM", m + pnl - mm, unit + " (0 without a fee at the bankruptcy price)"),
@@ -153,7 +147,7 @@ def explain_cross_liq_price(
     if behind < 0:  # the others' losses exceed the wallet: no isolated steps to show
         tail = pd.DataFrame([("liq_price", float(lp[k - 1]), "the others' losses already exceed the wallet")], columns=head.columns)
     else:
-        table = _table("mmr", mmr)
+        table = fm.tier_table("mmr", mmr)
         steps = explain_liq_price(one(side), one(size), one(entry_price), behind, table if table is not None else float(one(mmr)),
                                   0.0 if table is not None else float(one(maint_amount)), one(contract), float(one(close_fee_rate)),
                                   one(rules))
@@ -180,9 +174,9 @@ def explain_maint_margin(
     mm = maint_margin(size, mark_price, mmr, maint_amount, contract, close_fee_rate)
     if not isinstance(mm, float):
         raise InputError("arguments", "must be single values: one position is explained at a time")
-    inverse = bool(_contract(contract))
-    n = float(_notional(float(size), float(mark_price), np.asarray(inverse)))
-    rate, cum, tier = _tier_used(mmr, maint_amount, n)
+    inverse = bool(inp.is_inverse(contract))
+    n = float(fm.notional(float(size), float(mark_price), np.asarray(inverse)))
+    rate, cum, tier = fm.tier_used(mmr, maint_amount, n)
     unit = "coin" if inverse else "quote"
     fee = float(close_fee_rate)
     rows = [

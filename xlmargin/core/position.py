@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-
+from . import formulas as fm
 from . import inputs as inp
-from .formulas import (
-    DEFAULT_MMR,
-    _contract,
-    _liq_price,
-    _notional,
-    _pnl,
-    _position_args,
-    _rate_and_amount,
-    _rate_args,
-)
 from . import rules as exchange_rules
+from .formulas import DEFAULT_MMR
 
 
 def notional(size: Any, price: Any, contract: Any = "linear") -> Any:
@@ -47,8 +38,8 @@ def notional(size: Any, price: Any, contract: Any = "linear") -> Any:
     50.0
     """
     _, wrap = inp.shape_and_wrapper(dict(size=size, price=price, contract=contract))
-    q, p, inv = inp.positive("size", size), inp.positive("price", price), _contract(contract)
-    return wrap(_notional(q, p, inv))
+    q, p, inv = inp.positive("size", size), inp.positive("price", price), inp.is_inverse(contract)
+    return wrap(fm.notional(q, p, inv))
 
 
 def unrealized_pnl(side: Any, size: Any, entry_price: Any, mark_price: Any, contract: Any = "linear") -> Any:
@@ -69,8 +60,8 @@ def unrealized_pnl(side: Any, size: Any, entry_price: Any, mark_price: Any, cont
     10.0
     """
     _, wrap = inp.shape_and_wrapper(dict(side=side, size=size, entry_price=entry_price, mark_price=mark_price, contract=contract))
-    s, q, e, inv = _position_args(side, size, entry_price, contract)
-    return wrap(_pnl(s, q, e, inp.positive("mark_price", mark_price), inv))
+    s, q, e, inv = fm.position_args(side, size, entry_price, contract)
+    return wrap(fm.pnl(s, q, e, inp.positive("mark_price", mark_price), inv))
 
 
 def initial_margin(size: Any, price: Any, leverage: Any, contract: Any = "linear") -> Any:
@@ -86,7 +77,7 @@ def initial_margin(size: Any, price: Any, leverage: Any, contract: Any = "linear
     1000.0
     """
     _, wrap = inp.shape_and_wrapper(dict(size=size, price=price, leverage=leverage, contract=contract))
-    n = _notional(inp.positive("size", size), inp.positive("price", price), _contract(contract))
+    n = fm.notional(inp.positive("size", size), inp.positive("price", price), inp.is_inverse(contract))
     return wrap(n / inp.positive("leverage", leverage))
 
 
@@ -131,11 +122,10 @@ def maint_margin(
     0.0016
     """
     _, wrap = inp.shape_and_wrapper(
-        dict(size=size, mark_price=mark_price, **_rate_args(mmr, maint_amount), contract=contract, close_fee_rate=close_fee_rate)
+        dict(size=size, mark_price=mark_price, **fm.rate_args(mmr, maint_amount), contract=contract, close_fee_rate=close_fee_rate)
     )
-    n = _notional(inp.positive("size", size), inp.positive("mark_price", mark_price), _contract(contract))
-    rate, amount = _rate_and_amount(mmr, maint_amount, n)
-    return wrap(n * (rate + inp.rate("close_fee_rate", close_fee_rate)) - amount)
+    n = fm.notional(inp.positive("size", size), inp.positive("mark_price", mark_price), inp.is_inverse(contract))
+    return wrap(fm.maint_margin(n, mmr, maint_amount, inp.rate("close_fee_rate", close_fee_rate)))
 
 
 def isolated_liq_price(
@@ -199,13 +189,13 @@ def isolated_liq_price(
     nan
     """
     _, wrap = inp.shape_and_wrapper(
-        dict(side=side, size=size, entry_price=entry_price, margin=margin, **_rate_args(mmr, maint_amount),
+        dict(side=side, size=size, entry_price=entry_price, margin=margin, **fm.rate_args(mmr, maint_amount),
              contract=contract, close_fee_rate=close_fee_rate, rules=rules)
     )
-    s, q, e, inv = _position_args(side, size, entry_price, contract)
+    s, q, e, inv = fm.position_args(side, size, entry_price, contract)
     m = inp.non_negative("margin", margin)
     fee = inp.rate("close_fee_rate", close_fee_rate)
-    return wrap(_liq_price(s, q, e, m, mmr, maint_amount, inv, fee, exchange_rules.flags(rules)))
+    return wrap(fm.liq_price(s, q, e, m, mmr, maint_amount, inv, fee, exchange_rules.flags(rules)))
 
 
 def bankruptcy_price(
@@ -252,15 +242,13 @@ def margin_for_liq_price(
     350.0
     """
     _, wrap = inp.shape_and_wrapper(
-        dict(side=side, size=size, entry_price=entry_price, liq_price=liq_price, **_rate_args(mmr, maint_amount),
+        dict(side=side, size=size, entry_price=entry_price, liq_price=liq_price, **fm.rate_args(mmr, maint_amount),
              contract=contract, close_fee_rate=close_fee_rate)
     )
-    s, q, e, inv = _position_args(side, size, entry_price, contract)
+    s, q, e, inv = fm.position_args(side, size, entry_price, contract)
     lp = inp.positive("liq_price", liq_price)
-    n = _notional(q, lp, inv)
-    rate, amount = _rate_and_amount(mmr, maint_amount, n)
-    mm = n * (rate + inp.rate("close_fee_rate", close_fee_rate)) - amount
-    return wrap(mm - _pnl(s, q, e, lp, inv))
+    mm = fm.maint_margin(fm.notional(q, lp, inv), mmr, maint_amount, inp.rate("close_fee_rate", close_fee_rate))
+    return wrap(mm - fm.pnl(s, q, e, lp, inv))
 
 
 def funding_payment(
@@ -284,7 +272,7 @@ def funding_payment(
         dict(side=side, size=size, mark_price=mark_price, funding_rate=funding_rate, intervals=intervals, contract=contract)
     )
     s, q = inp.side(side), inp.positive("size", size)
-    n = _notional(q, inp.positive("mark_price", mark_price), _contract(contract))
+    n = fm.notional(q, inp.positive("mark_price", mark_price), inp.is_inverse(contract))
     return wrap(-s * n * inp.finite("funding_rate", funding_rate) * inp.non_negative("intervals", intervals))
 
 

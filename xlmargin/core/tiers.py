@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TierTableError, TierTableWarning
+from .equations import tier_of
 
 __all__ = ["TierTable"]
 
@@ -151,8 +152,7 @@ class TierTable:
 
     def tier_index(self, notional: Any) -> np.ndarray:
         """0-based tier of each notional [settlement asset] (floor < notional <= cap)."""
-        idx = np.searchsorted(self.notional_floor, np.asarray(notional, dtype=np.float64), side="left") - 1
-        return np.clip(idx, 0, len(self) - 1)
+        return tier_of(self.notional_floor, np.asarray(notional, dtype=np.float64))
 
     def max_notional(self, leverage: Any) -> np.ndarray:
         """Largest notional [settlement asset] a position may have at ``leverage``.

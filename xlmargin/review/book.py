@@ -25,16 +25,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, XlmarginError
 from ..core.rules import RULES
 from ..core.tiers import TierTable
+from ..errors import InputError, XlmarginError
 
 POSITION_COLUMNS = (
     "account", "symbol", "contract", "side", "size", "entry_price", "mark_price", "margin_mode", "isolated_margin", "tier_set",
 )
 ACCOUNT_COLUMNS = ("account", "wallet_balance", "settlement_asset")
 TIER_COLUMNS = ("tier_set", "notional_floor", "notional_cap", "max_leverage", "mmr", "maint_amount")
-DEFAULT_MMR = 0.005  # for positions with no tier set
 
 
 class BookError(XlmarginError, ValueError):

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core.tiers import TierTable
 from .book import Book, check_book
 from .evaluate import RiskResult, evaluate
-from ..core.tiers import TierTable
 
 _SUMS = {
     "stress": (["settlement_asset", "scope", "shock_pct"], ["positions_liquidated", "accounts_liquidated", "loss_actual",

@@ -37,9 +37,10 @@ import numpy as np
 import pandas as pd
 
 from .. import core as mg
-from ..core import formulas
+from ..core import formulas as fm
 from ..core import rules as exchange_rules
-from .book import DEFAULT_MMR, Book
+from ..core.formulas import DEFAULT_MMR
+from .book import Book
 
 SHOCKS = np.round(np.arange(-0.5, 0.5001, 0.1), 2)  # per asset and joint
 CURVE = np.round(np.arange(-0.5, 0.5001, 0.02), 2)  # joint moves for the value-by-price chart
@@ -94,7 +95,7 @@ def _rows(book: Book) -> Rows:
     flags = exchange_rules.flags(p["rules"].astype("category") if "rules" in p.columns else np.full(len(p), "binance"))
     rows = Rows(s, q, entry, mark, inverse, isolated, margin, margin.copy(), codes, wallet, flags, np.zeros(len(p)), groups)
     rows.own_margin = np.where(isolated, margin, initial_margin(rows, p))
-    rows.mm_entry = _maint(rows, formulas._notional(q, entry, inverse), valued_at_entry=False)
+    rows.mm_entry = _maint(rows, fm.notional(q, entry, inverse), valued_at_entry=False)
     return rows
 
 
@@ -105,7 +106,7 @@ def initial_margin(rows: Rows, positions: pd.DataFrame) -> np.ndarray:
     one, the least the exchange asks: the notional over the tier's max leverage
     (1 / the default rate's max leverage, 1/(2 x 0.005) = 100x, with no tier set).
     """
-    n = formulas._notional(rows.q, rows.entry, rows.inverse)
+    n = fm.notional(rows.q, rows.entry, rows.inverse)
     if "leverage" in positions.columns:
         lev = positions["leverage"].to_numpy(dtype=float)
     else:
@@ -121,11 +122,7 @@ def _maint(rows: Rows, n: np.ndarray, valued_at_entry: bool = True) -> np.ndarra
     """Maintenance margin at notional ``n``; rows whose rules value it at entry keep their entry figure."""
     mm = np.empty_like(n)
     for group, table in rows.groups:
-        if table is None:
-            mm[group] = n[group] * DEFAULT_MMR
-        else:
-            t = table.tier_index(n[group])
-            mm[group] = n[group] * table.mmr[t] - table.maint_amount[t]
+        mm[group] = fm.maint_margin(n[group], table if table is not None else DEFAULT_MMR)
     if valued_at_entry and rows.rules.mm_at_entry.any():
         mm = np.where(rows.rules.mm_at_entry, rows.mm_entry, mm)
     return mm
@@ -148,8 +145,8 @@ class State:
 
 def state_at(rows: Rows, mark: np.ndarray) -> State:
     """Everything that depends on the mark prices, for one price scenario."""
-    n = formulas._notional(rows.q, mark, rows.inverse)
-    pnl = formulas._pnl(rows.s, rows.q, rows.entry, mark, rows.inverse)
+    n = fm.notional(rows.q, mark, rows.inverse)
+    pnl = fm.pnl(rows.s, rows.q, rows.entry, mark, rows.inverse)
     mm = _maint(rows, n)
     cross = ~rows.isolated
     iso_balance = rows.margin + pnl
@@ -198,7 +195,7 @@ def evaluate(book: Book, progress: Any = None) -> RiskResult:
 
 
 def _position_table(book: Book, rows: Rows, now: State) -> pd.DataFrame:
-    n = formulas._notional(rows.q, rows.mark, rows.inverse)
+    n = fm.notional(rows.q, rows.mark, rows.inverse)
     cross = ~rows.isolated
     spare = np.where(cross, now.pnl - now.mm, 0.0)
     cross_wallet = rows.wallet - rows.total(rows.margin)
@@ -213,8 +210,8 @@ def _position_table(book: Book, rows: Rows, now: State) -> pd.DataFrame:
         mmr = table if table is not None else DEFAULT_MMR
         flags = exchange_rules.Flags(*(np.broadcast_to(f, len(n))[index] for f in (
             rows.rules.mm_at_entry, rows.rules.fee_at_bankruptcy, rows.rules.ratio_equity_over_mm)))
-        liq[index] = formulas._liq_price(*args, mmr, 0.0, inverse, zero[index], flags)
-        bankrupt[index] = formulas._liq_price(*args, 0.0, 0.0, inverse, zero[index])
+        liq[index] = fm.liq_price(*args, mmr, 0.0, inverse, zero[index], flags)
+        bankrupt[index] = fm.liq_price(*args, 0.0, 0.0, inverse, zero[index])
     out = book.positions.copy()
     out["asset"] = out["symbol"].map(asset_of)
     out["notional"] = n
@@ -243,7 +240,7 @@ def _account_table(book: Book, rows: Rows, now: State) -> pd.DataFrame:
     has_cross = rows.total(cross.astype(float)) > 0
     ratio = np.asarray(mg.margin_ratio(now.cross_equity, np.maximum(now.cross_mm, 0.0)), dtype=float)
     out["margin_ratio"] = np.where(has_cross, ratio, np.nan)
-    out["margin_call"] = has_cross & (ratio >= formulas.DEFAULT_MARGIN_CALL)
+    out["margin_call"] = has_cross & (ratio >= fm.DEFAULT_MARGIN_CALL)
     out["liquidated"] = ~now.cross_alive
     out["max_loss_isolated"] = rows.total(rows.own_margin)
     out["max_loss_cross"] = np.maximum(out["equity"].to_numpy(), 0.0)

@@ -1,0 +1,109 @@
+"""The compiled kernel: the solver's equations compiled by numba, one row at a time.
+
+Imported only when a call is large enough to use it (:mod:`xlmargin.core.solver`
+decides), so ``import xlmargin`` never loads numba. The equations are those of
+:mod:`xlmargin.core.equations`, compiled as they are: no copy of a formula
+lives here, only the loop over rows. Each kernel has one explicit signature
+(read-only float64 arrays of any layout in, a float64 array out), so it is
+compiled once, cached on disk, and never again for a new mix of scalar and
+array arguments. Serial and parallel variants: the parallel one pays only
+for large calls, and stalls small ones when the cores are busy.
+"""
+
+from __future__ import annotations
+
+from types import FunctionType
+
+import numba
+import numpy as np
+from numba import types
+
+from . import equations as eq
+
+_jit = numba.njit(cache=True, inline="always")
+
+
+def _compile_equations() -> dict:
+    """Every equation of :mod:`equations` compiled, its calls to the others resolved to compiled ones.
+
+    Each is the same code object run with a namespace in which the equations it
+    calls are the compiled ones: the formula itself is never copied.
+    """
+    scope = dict(vars(eq))
+    for name in ("maint", "balance", "root", "root_above", "fee_at_bankruptcy", "entry_root", "tier_of", "is_answer"):
+        function = getattr(eq, name)
+        scope[name] = _jit(FunctionType(function.__code__, scope, name, function.__defaults__))
+    return scope
+
+
+_equations = _compile_equations()
+maint, balance, root, root_above = (_equations[n] for n in ("maint", "balance", "root", "root_above"))
+fee_at_bankruptcy, entry_root, tier_of, is_answer = (_equations[n] for n in ("fee_at_bankruptcy", "entry_root", "tier_of", "is_answer"))
+
+# two signatures: every column contiguous (the fast case), or any layout (a broadcast scalar among them)
+_OUT = types.Array(types.float64, 1, "C")
+_SIGNATURES = [types.void(*[types.Array(types.float64, 1, layout, readonly=True)] * 9, _OUT) for layout in ("C", "A")]
+
+
+def _count_row(s, q, e, m, fee, mode, floors, rates, cums):
+    """One row of the count solver (continuous tables), every mode of :mod:`solver` included."""
+    if mode == 3.0:  # the fee at the bankruptcy price is a fixed amount: out of the margin
+        m = m - fee_at_bankruptcy(s, q, e, m, fee)
+        fee = 0.0
+    if mode == 1.0 or mode == 2.0:  # maintenance margin valued at the entry notional
+        t = tier_of(floors, q * e)
+        fee_amount = fee_at_bankruptcy(s, q, e, m, fee) if mode == 2.0 else fee * q * e
+        return entry_root(s, q, e, m, rates[t], cums[t], fee_amount)
+    t = 0
+    x = s * m - q * e
+    for j in range(1, floors.shape[0]):
+        if root_above(x, s, fee, floors[j], rates[j], cums[j]):
+            t += 1
+    return root(s, q, e, m, rates[t] + fee, cums[t])
+
+
+def _step_row(s, q, e, m, fee, floors, caps, rates, cums):
+    """One row of the stepping solver (tables with jumps), as :func:`solver.step_numpy` does it."""
+    last = floors.shape[0] - 1
+    t = tier_of(floors, q * e)
+    rate = rates[t] + fee
+    healthy = balance(s, q, e, m, q * e, rate, cums[t]) > 0
+    down = (s > 0) == healthy
+    u = root(s, q, e, m, rate, cums[t])
+    while True:
+        n = q * u
+        if down:
+            if t == 0 or n > floors[t]:
+                return u
+            nxt, boundary = t - 1, floors[t]
+        else:
+            if t == last or n <= caps[t]:
+                return u
+            nxt, boundary = t + 1, caps[t]
+        rate = rates[nxt] + fee
+        if (balance(s, q, e, m, boundary, rate, cums[nxt]) > 0) != healthy:
+            return boundary / q  # past liquidation already at the boundary: MM jumps there
+        t = nxt
+        u = root(s, q, e, m, rate, cums[t])
+
+
+count_row = _jit(_count_row)
+step_row = _jit(_step_row)
+
+
+def _count_loop(s, q, e, m, fee, mode, floors, rates, cums, out):
+    for i in numba.prange(out.shape[0]):
+        u = count_row(s[i], q[i], e[i], m[i], fee[i], mode[i], floors, rates, cums)
+        out[i] = u if is_answer(u) else np.nan
+
+
+def _step_loop(s, q, e, m, fee, floors, caps, rates, cums, out):
+    for i in numba.prange(out.shape[0]):
+        u = step_row(s[i], q[i], e[i], m[i], fee[i], floors, caps, rates, cums)
+        out[i] = u if is_answer(u) else np.nan
+
+
+count_serial = numba.njit(_SIGNATURES, cache=True)(_count_loop)
+count_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_count_loop)
+step_serial = numba.njit(_SIGNATURES, cache=True)(_step_loop)
+step_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_step_loop)
