@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from xlmargin.review.book import BookError, check_book, read_book, sample_book
+from xlmargin.review import BookError, check_book, read_book, sample_book
 
 GOOD = pd.DataFrame(
     {

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import xlmargin as xm
-from xlmargin.review.book import sample_book
+from xlmargin.review import sample_book
 from xlmargin.review.evaluate import asset_of, evaluate
 
 
@@ -78,8 +78,8 @@ def test_asset_of(symbol, asset):
 
 
 def test_a_rules_column_mixes_exchanges_in_one_book():
-    from xlmargin.review.book import BookError, check_book
-    from xlmargin.review.book import Book
+    from xlmargin.review import BookError, check_book
+    from xlmargin.review import Book
 
     book = sample_book()
     positions = book.positions.astype(object).where(book.positions.notna(), "").astype(str)

@@ -42,8 +42,8 @@ def main() -> None:
 def demo(folder: str, force: bool) -> None:
     """The main job on built-in data: recalculate W1-W6, review a sample book, print a summary."""
     from .report import write_report
-    from .review.book import sample_book
     from .review.evaluate import evaluate
+    from .review import sample_book
     from .workbooks.engine import RecalcBook, template_path
     from .workbooks.templates import TEMPLATES, build_template
 
@@ -94,8 +94,8 @@ def report(source: str, accounts: str | None, tiers: str | None, formats: tuple[
     """Risk-review report of SOURCE: a filled risk_review.xlsx, a CSV/Parquet positions file, or a folder
     of Parquet files (reviewed on Dask). The input is never modified."""
     from .report import write_report
-    from .review.book import read_book
     from .review.evaluate import evaluate
+    from .review import read_book
 
     source_path = Path(source)
     targets = [Path(folder) / f"{name}.{ext}" for ext in formats]
@@ -115,15 +115,15 @@ def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
     from dask.distributed import Client, LocalCluster
 
     from .core.tiers import TierTable
-    from .review.book import _read_table
     from .review.distributed import evaluate_parquet
+    from .review.reading import read_table
 
     if not accounts:
         raise XlmarginError("a Parquet folder needs --accounts")
-    table = _read_table(Path(accounts))
+    table = read_table(Path(accounts))
     tier_sets = {}
     if tiers:
-        rows = _read_table(Path(tiers))
+        rows = read_table(Path(tiers))
         tier_sets = {n: TierTable.from_frame(r.reset_index(drop=True), meta={"name": n}) for n, r in rows.groupby("tier_set")}
     with LocalCluster(processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
         return evaluate_parquet(folder, table, tier_sets, client=client)

@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from xlmargin.review.book import synthetic_book
+from xlmargin.review import synthetic_book
 from xlmargin.report import write_report
-from xlmargin.review.evaluate import evaluate
+from xlmargin.review import evaluate
 
 
 def main(argv=None) -> None:

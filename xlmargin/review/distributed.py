@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.tiers import TierTable
-from .book import Book, check_book
+from .book import Book
+from .checking import check_book
 from .evaluate import RiskResult, evaluate
 
 _SUMS = {

@@ -1,0 +1,217 @@
+"""Checking a book: every problem found at once, with its sheet or file, column and rows.
+
+:func:`check_book` cleans the three tables (text trimmed and lower-cased where it
+is a choice, numbers as floats, one wallet per account, tier tables by name) or
+raises :class:`~xlmargin.review.book.BookError` listing everything wrong, before
+anything is computed or written.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import pandas as pd
+
+from ..core.rules import RULES
+from ..core.tiers import TierTable
+from ..errors import InputError
+from .book import POSITION_COLUMNS, TIER_COLUMNS, BookError
+
+
+def _rows(mask: pd.Series, offset: int, limit: int = 8) -> str:
+    """Row numbers as the user sees them (``offset`` = number of the first data row)."""
+    rows = [str(i + offset) for i in np.flatnonzero(mask.to_numpy())]
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return ", ".join(rows[:limit]) + more
+
+
+def _columns(frame: pd.DataFrame, required: tuple[str, ...], where: str, problems: list[str], optional=()) -> pd.DataFrame:
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    for column in required:
+        if column not in frame.columns:
+            close = difflib.get_close_matches(column, [c for c in frame.columns if c not in required], n=1)
+            hint = f" (is '{close[0]}' meant to be it?)" if close else ""
+            problems.append(f"{where}: missing column '{column}'{hint}")
+    return frame
+
+
+def _text(frame, column, where, problems, offset, allowed=None) -> None:
+    values = frame[column].astype("string").str.strip()
+    empty = values.isna() | (values == "")
+    if allowed is None:
+        if empty.any():
+            problems.append(f"{where}: column '{column}' is empty in rows {_rows(empty, offset)}")
+        frame[column] = values
+        return
+    lowered = values.str.lower()
+    bad = ~lowered.isin(allowed) | empty
+    if bad.any():
+        problems.append(f"{where}: column '{column}' must be {' or '.join(allowed)} in rows {_rows(bad, offset)}")
+    frame[column] = lowered
+
+
+def _number(frame, column, where, problems, offset, minimum=None, allow_empty=False) -> None:
+    raw = frame[column]
+    if raw.dtype == bool:
+        problems.append(f"{where}: column '{column}' holds TRUE/FALSE, not numbers")
+        return
+    values = pd.to_numeric(raw, errors="coerce")
+    empty = raw.isna() | (raw.astype("string").str.strip() == "")
+    not_number = values.isna() & ~empty
+    if not_number.any():
+        problems.append(f"{where}: column '{column}' is not a number in rows {_rows(not_number, offset)}")
+    if empty.any() and not allow_empty:
+        problems.append(f"{where}: column '{column}' is empty in rows {_rows(empty, offset)}")
+    if minimum is not None:
+        low = values.notna() & ((values <= minimum) if minimum == 0 else (values < minimum))
+        if low.any():
+            problems.append(f"{where}: column '{column}' must be > {minimum} in rows {_rows(low, offset)}")
+    frame[column] = values.astype(float)
+
+
+def check_book(
+    positions: pd.DataFrame,
+    accounts: pd.DataFrame | None,
+    tier_rows: pd.DataFrame | None = None,
+    names: tuple[str, str, str] = ("Positions", "Accounts", "Tiers"),
+    offset: int = 2,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, TierTable]]:
+    """Check and clean the three tables of a book; raise :class:`BookError` listing every problem.
+
+    Parameters
+    ----------
+    positions, accounts, tier_rows : DataFrame
+        The tables as read (see :mod:`xlmargin.review.book` for their columns);
+        ``accounts`` may be None when ``positions`` has a ``wallet_balance``
+        column, ``tier_rows`` None when only shipped tier tables are named.
+    names : tuple of str
+        How to name the three tables in messages (sheet or file names).
+    offset : int
+        Row number of the first data row as the user sees it (2 under a header
+        row in a spreadsheet or CSV).
+
+    Returns
+    -------
+    positions, accounts : DataFrame
+        Cleaned copies; the inputs are not modified.
+    tiers : dict of str to TierTable
+        The tier tables the positions name.
+
+    Raises
+    ------
+    BookError
+        With every problem found, each naming its table, column and rows.
+    """
+    problems: list[str] = []
+    pos_name, acc_name, tier_name = names
+    positions = _columns(positions.copy(), POSITION_COLUMNS, pos_name, problems)
+    if accounts is None:
+        accounts = _accounts_from_positions(positions, pos_name, problems)
+    accounts = _columns(accounts.copy(), ("account", "wallet_balance"), acc_name, problems)
+    if problems:
+        raise BookError(problems)
+    positions = positions.dropna(how="all").reset_index(drop=True)
+    accounts = accounts.dropna(how="all").reset_index(drop=True)
+    if positions.empty:
+        raise BookError([f"{pos_name}: no positions"])
+    _check_positions(positions, pos_name, problems, offset)
+    accounts = _check_accounts(accounts, positions, names, problems, offset)
+    tiers = _tier_tables(tier_rows, positions, tier_name, problems, offset)
+    if problems:
+        raise BookError(problems)
+    return positions, accounts, tiers
+
+
+def _accounts_from_positions(positions: pd.DataFrame, where: str, problems: list[str]) -> pd.DataFrame:
+    """The accounts table of a positions file that carries each account's ``wallet_balance``."""
+    if "wallet_balance" not in positions.columns:
+        problems.append(f"{where}: no accounts given: add an accounts file or a 'wallet_balance' column")
+        raise BookError(problems)
+    accounts = positions.groupby("account", sort=False, dropna=False).agg(wallet_balance=("wallet_balance", "first")).reset_index()
+    if "settlement_asset" in positions.columns:
+        accounts["settlement_asset"] = positions.groupby("account", sort=False)["settlement_asset"].first().to_numpy()
+    return accounts
+
+
+def _check_positions(positions: pd.DataFrame, where: str, problems: list[str], offset: int) -> None:
+    """Every column of the positions table, cleaned in place."""
+    for column in ("account", "symbol"):
+        _text(positions, column, where, problems, offset)
+    _text(positions, "contract", where, problems, offset, ("linear", "inverse"))
+    _text(positions, "side", where, problems, offset, ("long", "short"))
+    _text(positions, "margin_mode", where, problems, offset, ("isolated", "cross"))
+    for column in ("size", "entry_price", "mark_price"):
+        _number(positions, column, where, problems, offset, minimum=0)
+    _number(positions, "isolated_margin", where, problems, offset, minimum=-1e-300, allow_empty=True)
+    if "leverage" in positions.columns:
+        _number(positions, "leverage", where, problems, offset, minimum=0, allow_empty=True)
+    if "rules" in positions.columns:  # the exchange rule set of each position (default binance)
+        rules = positions["rules"].astype("string").str.strip().str.lower().fillna("")
+        rules = rules.where(rules != "", "binance")
+        unknown = ~rules.isin(list(RULES))
+        if unknown.any():
+            problems.append(f"{where}: column 'rules' must be one of {', '.join(RULES)} in rows {_rows(unknown, offset)}")
+        positions["rules"] = rules
+    tier_set = positions["tier_set"].astype("string").str.strip()
+    positions["tier_set"] = tier_set.where(tier_set.notna() & (tier_set != ""), "")
+    if not problems:
+        no_margin = (positions["margin_mode"] == "isolated") & positions["isolated_margin"].isna()
+        if no_margin.any():
+            problems.append(f"{where}: isolated positions need 'isolated_margin' in rows {_rows(no_margin, offset)}")
+        positions["isolated_margin"] = positions["isolated_margin"].fillna(0.0)
+
+
+def _check_accounts(accounts, positions, names, problems, offset) -> pd.DataFrame:
+    """The accounts table cleaned, one row per account, and checked against the positions."""
+    pos_name, acc_name, _ = names
+    _text(accounts, "account", acc_name, problems, offset)
+    _number(accounts, "wallet_balance", acc_name, problems, offset)
+    if "settlement_asset" not in accounts.columns:
+        accounts["settlement_asset"] = ""
+    accounts["settlement_asset"] = accounts["settlement_asset"].astype("string").fillna("").str.strip()
+    if problems:
+        return accounts
+    duplicated = accounts["account"].duplicated(keep=False)
+    conflicting = duplicated & accounts.groupby("account")["wallet_balance"].transform("nunique").gt(1)
+    if conflicting.any():
+        problems.append(f"{acc_name}: accounts with two different wallet balances in rows {_rows(conflicting, offset)}")
+    accounts = accounts.drop_duplicates("account").reset_index(drop=True)
+    unknown = ~positions["account"].isin(accounts["account"])
+    if unknown.any():
+        missing = sorted(positions.loc[unknown, "account"].unique())[:8]
+        problems.append(f"{acc_name}: no wallet_balance for account(s) {', '.join(missing)} (Positions rows {_rows(unknown, offset)})")
+    mixed = positions.groupby("account")["contract"].nunique().gt(1)
+    if mixed.any():
+        problems.append(f"{pos_name}: account(s) {', '.join(mixed[mixed].index[:8])} mix linear and inverse contracts "
+                        "(a cross account has one settlement asset)")
+    blank_asset = accounts["settlement_asset"] == ""
+    if blank_asset.any():
+        inverse = positions.groupby("account")["contract"].first().eq("inverse")
+        guess = accounts["account"].map(lambda a: "coin" if inverse.get(a, False) else "USDT")
+        accounts.loc[blank_asset, "settlement_asset"] = guess[blank_asset]
+    return accounts
+
+
+def _tier_tables(tier_rows, positions, where, problems, offset) -> dict[str, TierTable]:
+    tiers: dict[str, TierTable] = {}
+    broken: set[str] = set()
+    if tier_rows is not None and not tier_rows.dropna(how="all").empty:
+        frame = _columns(tier_rows.copy(), TIER_COLUMNS[:5], where, problems).dropna(how="all")
+        if "tier_set" in frame.columns:
+            for name, rows in frame.groupby(frame["tier_set"].astype(str).str.strip(), sort=False):
+                try:
+                    tiers[name] = TierTable.from_frame(rows.reset_index(drop=True), meta={"name": name})
+                except InputError as exc:
+                    first = int(rows.index[0]) + offset
+                    broken.add(name)
+                    problems.append(f"{where}: tier set '{name}' (from row {first}): {exc}")
+    used = set(positions.get("tier_set", pd.Series(dtype=str))) - {""}
+    for name in sorted(used - set(tiers) - broken):
+        if name in TierTable.available():
+            tiers[name] = TierTable.load(name)
+        else:
+            rows = positions["tier_set"] == name
+            problems.append(f"Positions: tier_set '{name}' is neither on the Tiers sheet nor a shipped table "
+                            f"({', '.join(TierTable.available())}) in rows {_rows(rows, offset)}")
+    return tiers
