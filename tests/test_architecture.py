@@ -116,6 +116,7 @@ def test_public_surface_is_exactly_all():
             "InputError",
             "TierTableError",
             "TierTableWarning",
+            "ConvergenceWarning",
             "TierTable",
             "RULES",
             "hyperliquid_mmr",

@@ -209,8 +209,18 @@ def test_collateral_in_the_positions_own_asset_moves_with_its_price():
                              collateral=[0.95, 0.0])
     equity = 1_000 + 0.95 * lp2[0] + (lp2[0] - 50_000) + 10 * (2_500 - 2_400)
     assert equity == pytest.approx(lp2[0] * 0.005 + 10 * 2_400 * 0.01)
-    with pytest.raises(xm.InputError, match="collateral applies to linear contracts"):
-        xm.cross_liq_price(1, "long", 1e4, 50_000, 50_000, collateral=0.5, contract="inverse")
+
+
+def test_collateral_of_an_inverse_account_is_quote_worth_one_over_the_price_in_coin():
+    """An inverse (coin-margined) account's collateral is in the quote asset: worth collateral / P coins.
+
+    By hand: 10,000 USD long from 50,000, 0.05 BTC wallet, 1,000 USDT of collateral after its haircut:
+    0.05 + 10,000 (1/50,000 - 1/P) + 1,000/P = 10,000 * 0.005 / P, so P = (10,000 * 1.005 - 1,000) / (0.05 + 0.2) = 36,200.
+    """
+    lp = xm.cross_liq_price(0.05, "long", 10_000, 50_000, 50_000, 0.005, 0, "inverse", collateral=1_000)
+    assert lp == pytest.approx(36_200.0, rel=1e-12)
+    without = xm.cross_liq_price(0.05, "long", 10_000, 50_000, 50_000, 0.005, 0, "inverse")
+    assert without == pytest.approx(10_050 / 0.25, rel=1e-12)  # 40,200: the collateral holds it up
 
 
 def test_collateral_value_of_several_coins():

@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import core
 from .core import *  # noqa: F403  the public formulas, tier tables and rule sets
-from .errors import InputError, TierTableError, TierTableWarning, XlmarginError
+from .errors import ConvergenceWarning, InputError, TierTableError, TierTableWarning, XlmarginError
 
 try:
     __version__ = version("xlmargin")
@@ -25,6 +25,7 @@ __all__ = [
     "InputError",
     "TierTableError",
     "TierTableWarning",
+    "ConvergenceWarning",
     # tier tables, exchange rule sets and the formulas (see xlmargin.core)
     *core.__all__,
 ]

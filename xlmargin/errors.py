@@ -10,11 +10,12 @@ Hierarchy::
     └── InputError (also ValueError)       bad argument value, shape or choice
         └── TierTableError                  a tier table that cannot be used
     TierTableWarning (UserWarning)          a usable but suspect tier table
+    ConvergenceWarning (UserWarning)        a solver gave up on some rows (their result is NaN)
 """
 
 from __future__ import annotations
 
-__all__ = ["XlmarginError", "InputError", "TierTableError", "TierTableWarning"]
+__all__ = ["XlmarginError", "InputError", "TierTableError", "TierTableWarning", "ConvergenceWarning"]
 
 
 class XlmarginError(Exception):
@@ -57,4 +58,12 @@ class TierTableWarning(UserWarning):
     Raised (as a warning) when the maintenance amounts do not make maintenance
     margin continuous at a tier boundary, so that maintenance margin jumps as
     the notional crosses it.
+    """
+
+
+class ConvergenceWarning(UserWarning):
+    """A solver found no consistent answer for some rows, which it returns as NaN.
+
+    Raised (as a warning) when the legs of a hedged symbol in a cross account
+    keep changing tiers at the price their common equation gives.
     """

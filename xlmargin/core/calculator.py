@@ -227,7 +227,7 @@ def exit_price_for_pnl(side: Any, size: Any, entry_price: Any, pnl: Any, contrac
     return wrap(no_answer_to_nan(price))
 
 
-def average_entry_price(size: Any, price: Any, contract: Any = "linear") -> float:
+def average_entry_price(size: Any, price: Any, contract: Any = "linear", position: Any = None) -> Any:
     """Average entry price of several fills of one position [quote per base].
 
     Linear: size-weighted, ``sum(size * price) / sum(size)``. Inverse (sizes in
@@ -243,12 +243,39 @@ def average_entry_price(size: Any, price: Any, contract: Any = "linear") -> floa
     45000.0
     >>> round(average_entry_price([5_000, 5_000], [50_000, 40_000], "inverse"), 2)
     44444.44
+
+    With ``position`` (a label per fill), one average per position, as a Series by label:
+
+    >>> average_entry_price([0.1, 0.1, 1.0], [50_000, 40_000, 2_000], position=["BTC", "BTC", "ETH"]).to_dict()
+    {'BTC': 45000.0, 'ETH': 2000.0}
     """
     inp.shape_and_wrapper(dict(size=size, price=price, contract=contract))
     q, p = inp.positive("size", size), inp.positive("price", price)
     q, p = np.broadcast_arrays(q, p)
+    if q.ndim > 1:
+        raise InputError("size", f"must be one column of fills, not shape {q.shape}")
     inv = inp.is_inverse(contract)
-    if inv.ndim and len(set(np.broadcast_to(inv, q.shape).ravel().tolist())) > 1:
+    q, p = q.reshape(-1), p.reshape(-1)
+    codes, labels = (np.zeros(q.shape[0], dtype=np.intp), None) if position is None else _fill_groups(position, q.shape[0])
+    inverse = np.broadcast_to(inv, q.shape)
+    mixed = np.bincount(codes, weights=inverse.astype(float)) % np.bincount(codes) != 0
+    if mixed.any():
         raise InputError("contract", "must be the same for every fill of a position")
-    inverse = bool(np.ravel(inv)[0])
-    return float(q.sum() / (q / p).sum()) if inverse else float((q * p).sum() / q.sum())
+    per_fill_value = np.where(inverse, q / p, q * p)  # linear: size-weighted; inverse (USD sizes): harmonic
+    weights, values = np.bincount(codes, weights=q), np.bincount(codes, weights=per_fill_value)
+    first_inverse = np.bincount(codes, weights=inverse.astype(float)) > 0
+    average = np.where(first_inverse, weights / values, values / weights)
+    if labels is None:
+        return float(average[0])
+    return pd.Series(average, index=pd.Index(labels, name="position"))
+
+
+def _fill_groups(position: Any, n_rows: int) -> tuple[np.ndarray, Any]:
+    """Codes and labels of the position each fill belongs to."""
+    labels = position.to_numpy() if isinstance(position, pd.Series) else np.asarray(position)
+    if labels.shape != (n_rows,):
+        raise InputError("position", f"must have one label per fill ({n_rows}), not shape {labels.shape}")
+    codes, unique = pd.factorize(labels)
+    if (codes < 0).any():
+        raise InputError("position", "is empty", int(np.argmax(codes < 0)) + 1)
+    return codes, unique

@@ -30,7 +30,7 @@ def _compile_equations() -> dict:
     calls are the compiled ones: the formula itself is never copied.
     """
     scope = dict(vars(eq))
-    for name in ("maint", "balance", "root", "root_above", "fee_at_bankruptcy", "entry_root", "tier_of", "is_answer"):
+    for name in ("maint", "balance", "cancelled", "root", "root_above", "fee_at_bankruptcy", "entry_root", "tier_of", "is_answer"):
         function = getattr(eq, name)
         scope[name] = _jit(FunctionType(function.__code__, scope, name, function.__defaults__))
     return scope

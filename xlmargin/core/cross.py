@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import ConvergenceWarning, InputError
 from . import formulas as fm
 from . import inputs as inp
 from . import rules as exchange_rules
+from .equations import cancelled
 from .formulas import DEFAULT_MARGIN_CALL, DEFAULT_MMR
 from .position import maint_margin
 from .solver import no_answer_to_nan
@@ -177,31 +179,31 @@ def cross_liq_price(
         dict(close_fee_rate=close_fee_rate, rules=rules, collateral=collateral, **fm.rate_args(mmr, maint_amount)),
     )
     moving = np.broadcast_to(inp.non_negative("collateral", collateral), s.shape)
-    if moving.any():
-        if np.any(np.broadcast_to(inv, s.shape) & (moving > 0)):
-            raise InputError("collateral", "applies to linear contracts (an inverse contract's margin is the coin already)")
-        if symbol is None:
-            symbol = np.arange(s.shape[0])  # each position is its own group
+    if moving.any() and symbol is None:
+        symbol = np.arange(s.shape[0])  # each position is its own group
     fee = np.broadcast_to(inp.rate("close_fee_rate", close_fee_rate), s.shape)
     flags = exchange_rules.flags(rules)
     mm = fm.maint_margin(fm.notional(q, p, inv), mmr, maint_amount, fee)
     if flags.mm_at_entry.any():  # where the rules value it at the entry notional
         mm = np.where(flags.mm_at_entry, fm.maint_margin(fm.notional(q, e, inv), mmr, maint_amount, fee), mm)
-    spare = fm.pnl(s, q, e, p, inv) - mm + moving * p  # what each position (and its collateral) adds to the account
+    # what each position (and its collateral, worth collateral * u: base at P, or quote at 1/P in coin) adds
+    spare = fm.pnl(s, q, e, p, inv) - mm + moving * np.where(inv, 1 / p, p)
     if symbol is not None:
         return wrap(_symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol, moving))
     others = accounts.wallet[accounts.codes] + (accounts.total(spare)[accounts.codes] - spare)
     return wrap(fm.liq_price(s, q, e, others, mmr, maint_amount, inv, fee, flags))
 
 
-def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol, collateral) -> np.ndarray:
+def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol, collateral,
+                      rounds: int | None = None) -> np.ndarray:
     """The common cross liquidation price of the positions of each (account, symbol).
 
     In u (P or 1/P) every leg's balance is linear: ``s_u*q*(u - e_u)`` against
     ``q*u*rate - cum`` (or a fixed amount where the rules value MM at entry), so
     the group's price is one division; tiers are re-read at that price until
     they no longer change. Collateral in the group's own asset adds its value
-    ``collateral * u`` (linear) to the balance.
+    ``collateral * u`` to the balance (base at ``P`` for linear contracts,
+    quote at ``1/P`` in coin for inverse ones).
     """
     labels = symbol.to_numpy() if isinstance(symbol, pd.Series) else np.asarray(symbol)
     labels = np.broadcast_to(labels, s.shape)
@@ -212,22 +214,33 @@ def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_a
         return np.bincount(groups, weights=np.broadcast_to(values, s.shape), minlength=count)
 
     others = (accounts.wallet + accounts.total(spare))[accounts.codes] - total(spare)[groups]
+    scale = (np.abs(accounts.wallet) + accounts.total(np.abs(spare)))[accounts.codes]  # for what cancels
     s_u, e_u = np.where(inv, -s, s), np.where(inv, 1 / e, e)
     entry_valued = np.broadcast_to(flags.mm_at_entry, s.shape)
     fixed = fm.maint_margin(fm.notional(q, e, inv), mmr, maint_amount, fee) if entry_valued.any() else 0.0
     n = fm.notional(q, p, inv)  # start from the tiers at the mark price
     tiers = fm.tiers_of(mmr, maint_amount)
-    for _ in range(2 + (len(tiers) if tiers is not None else 0)):
+    converged = np.ones(s.shape, dtype=bool)
+    for _ in range(rounds or 2 + (len(tiers) if tiers is not None else 0)):
         rate, amount = fm.rate_and_amount(mmr, maint_amount, n)
         slope = np.where(entry_valued, 0.0, q * (rate + fee)) - s_u * q - collateral
         level = np.where(entry_valued, -fixed, amount) - s_u * q * e_u
         with np.errstate(divide="ignore", invalid="ignore"):
-            u = (others + total(level)[groups]) / total(slope)[groups]
-        moved = fm.notional(q, np.where(inv, 1 / u, u), inv) if tiers is not None else n
-        if tiers is None or np.array_equal(tiers.tier_index(moved), tiers.tier_index(n)):
+            balance = cancelled(others + total(level)[groups], scale + total(np.abs(level))[groups])
+            u = balance / total(slope)[groups]
+        if tiers is None:
+            break
+        moved = fm.notional(q, np.where(inv, 1 / u, u), inv)
+        moving = tiers.tier_index(moved) != tiers.tier_index(n)
+        converged = total(moving.astype(float))[groups] == 0  # a group is done when none of its legs moves
+        if converged.all():
             break
         n = np.where(np.isfinite(moved) & (moved > 0), moved, n)
-    u = no_answer_to_nan(u)
+    if not converged.all():
+        warnings.warn(
+            f"{int((~converged).sum())} position(s) of a hedged symbol have no consistent tier at any price "
+            "(the legs' tiers keep changing): their cross liquidation price is NaN", ConvergenceWarning, stacklevel=3)
+    u = np.where(converged, no_answer_to_nan(u), np.nan)
     return np.where(inv, 1 / u, u)
 
 
@@ -235,10 +248,12 @@ def margin_ratio(equity: Any, maint_margin: Any, rules: Any = "binance") -> Any:
     """The margin ratio as the exchange defines it [decimal].
 
     Binance and most others: ``maint_margin / equity``, rising to 1 (100 %) at
-    liquidation; ``inf`` where the equity is zero or negative while maintenance
-    margin is owed. OKX (``rules="okx"``): ``equity / maint_margin``, falling to
-    1 at liquidation (pass maintenance margin with the fee to close in it);
-    ``inf`` where no maintenance margin is owed.
+    liquidation; ``inf`` where the equity is negative, or zero while maintenance
+    margin is owed (the account is past liquidation); 0 where neither equity nor
+    maintenance margin is left. OKX (``rules="okx"``): ``equity / maint_margin``,
+    falling to 1 at liquidation (pass maintenance margin with the fee to close
+    in it); where no maintenance margin is owed, ``inf``, or ``-inf`` if the
+    equity is negative.
 
     Examples
     --------
@@ -251,8 +266,9 @@ def margin_ratio(equity: Any, maint_margin: Any, rules: Any = "binance") -> Any:
     eq = inp.finite("equity", equity)
     mm = inp.non_negative("maint_margin", maint_margin)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(eq > 0, mm / np.where(eq > 0, eq, 1.0), np.where(mm > 0, np.inf, 0.0))
-        inverted = np.where(mm > 0, eq / np.where(mm > 0, mm, 1.0), np.inf)
+        # equity gone (<= 0 while margin is owed, or < 0 at all) is the worst ratio, never the best
+        ratio = np.where(eq > 0, mm / np.where(eq > 0, eq, 1.0), np.where((mm > 0) | (eq < 0), np.inf, 0.0))
+        inverted = np.where(mm > 0, eq / np.where(mm > 0, mm, 1.0), np.where(eq < 0, -np.inf, np.inf))
     return wrap(np.where(exchange_rules.flags(rules).ratio_equity_over_mm, inverted, ratio))
 
 

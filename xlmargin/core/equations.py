@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
+EPSILON = float(np.finfo(np.float64).eps)
+
+
 
 def maint(n, rate, cum):
     """Maintenance margin at notional ``n``: ``n * rate - cum`` [settlement asset]."""
@@ -33,9 +36,24 @@ def balance(s, q, e, m, n, rate, cum):
     return m + s * (n - q * e) - maint(n, rate, cum)
 
 
+def cancelled(total, scale):
+    """``total``, a sum of terms whose magnitudes add up to ``scale``, with 0 where it is 0 up to rounding.
+
+    A difference of equal amounts (a 1x long's margin less its notional, an
+    inverse short's margin less its value at entry) comes out of floating point
+    as a few units of the last place rather than 0; divided by a small slope it
+    would make a price of 1e-12 or 1e20 out of what has no price at all.
+    """
+    return total * (np.abs(total) > 8 * EPSILON * scale)
+
+
 def root(s, q, e, m, rate, cum):
-    """``u`` where :func:`balance` is zero in one tier: ``(m + cum - s*q*e) / (q*rate - s*q)``."""
-    return (m + cum - s * (q * e)) / (q * rate - s * q)
+    """``u`` where :func:`balance` is zero in one tier: ``(m + cum - s*q*e) / (q*rate - s*q)``.
+
+    The numerator is taken as 0 where it is 0 up to rounding (:func:`cancelled`):
+    then ``u`` is 0 and there is no liquidation price.
+    """
+    return cancelled(m + cum - s * (q * e), np.abs(m) + np.abs(cum) + q * e) / (q * rate - s * q)
 
 
 def root_above(x, s, fee, b, rate, cum):

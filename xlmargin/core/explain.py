@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from . import formulas as fm
 from . import inputs as inp
 from . import rules as exchange_rules
 from .cross import cross_liq_price
+from .equations import fee_at_bankruptcy
 from .formulas import DEFAULT_MMR
 from .position import isolated_liq_price, maint_margin, unrealized_pnl
 
@@ -49,21 +51,14 @@ def explain_liq_price(
     s, q, e = float(inp.side(side)), float(size), float(entry_price)
     m, fee, inverse = float(margin), float(close_fee_rate), bool(inp.is_inverse(contract))
     rule = exchange_rules.RULES[str(rules).strip().lower()]
-    at_entry = rule.mm_at_entry
     unit = "coin" if inverse else "quote"
-    where = e if at_entry or lp != lp else lp
+    where = e if rule.mm_at_entry or lp != lp else lp
     n = float(fm.notional(q, where, np.asarray(inverse)))
     rate, cum, tier = fm.tier_used(mmr, maint_amount, n)
-    g = lambda x: f"{x:.10g}"  # noqa: E731
-    if at_entry:
-        text = ("P = E + (MM(E) - margin) / (s*q)" if not inverse else "1/P = 1/E + (margin - MM(E)) / (s*q)") + (
-            f", MM(E) = {g(n)}*{g(rate)} - {g(cum)} + fee to close")
-    elif inverse:
-        text = (f"P = q*(mmr + fee + s) / (margin + cum + s*q/E) = {g(q)}*({g(rate)} + {g(fee)} + {g(s)}) / "
-                f"({g(m)} + {g(cum)} + {g(s)}*{g(q)}/{g(e)})")
-    else:
-        text = (f"P = (margin + cum - s*q*E) / (q*(mmr + fee) - s*q) = ({g(m)} + {g(cum)} - {g(s)}*{g(q)}*{g(e)}) / "
-                f"({g(q)}*({g(rate)} + {g(fee)}) - {g(s)}*{g(q)})")
+    # the fee to close: charged at the bankruptcy price (a fixed amount) or on the notional where MM is valued
+    s_u, e_u = (-s, 1 / e) if inverse else (s, e)
+    fixed_fee = float(fee_at_bankruptcy(s_u, q, e_u, m, fee)) if rule.fee_at_bankruptcy else None
+    step = Step(s, q, e, m, fee, inverse, rate, cum, n, fixed_fee)
     rows = [
         ("rules", rule.title, ""),
         ("contract", "inverse" if inverse else "linear", ""),
@@ -71,23 +66,88 @@ def explain_liq_price(
         ("size", q, "USD" if inverse else "base asset"),
         ("entry_price", e, "quote per base"),
         ("margin", m, unit),
-        ("tier", tier + (" (at entry)" if at_entry else " (at the liquidation price)") if tier != "flat rate" else tier, ""),
+        ("tier", tier + (" (at entry)" if rule.mm_at_entry else " (at the liquidation price)") if tier != "flat rate" else tier, ""),
         ("mmr", rate, "decimal"),
         ("maint_amount", cum, unit),
         ("close_fee_rate", fee, "decimal"),
-        ("formula", text, ""),
     ]
+    if fixed_fee is not None:
+        rows.append(("fee to close at the bankruptcy price", fixed_fee, unit + " (close_fee_rate x notional there)"))
+    rows.append(("formula", step.entry_formula() if rule.mm_at_entry else step.price_formula(), ""))
     if lp == lp:
-        pnl = float(fm.pnl(s, q, e, lp, np.asarray(inverse)))
-        mm = float(maint_margin(q, where, rate, cum, contract, fee))
-        rows += [
-            ("notional at liq_price", float(fm.notional(q, lp, np.asarray(inverse))), unit),
-            ("unrealized_pnl at liq_price", pnl, unit),
-            ("maint_margin" + (" (at entry)" if at_entry else " at liq_price"), mm, unit),
-            ("margin + uPnL - MM", m + pnl - mm, unit + " (0 without a fee at the bankruptcy price)"),
-        ]
+        rows += step.check(lp, rule.mm_at_entry)
     rows.append(("liq_price", lp, "quote per base; NaN: no liquidation price"))
     return pd.DataFrame(rows, columns=["item", "value", "unit"])
+
+
+@dataclass(frozen=True)
+class Step:
+    """One position's numbers, put into the formula and into the check of :func:`explain_liq_price`."""
+
+    s: float
+    q: float
+    e: float
+    m: float
+    fee: float
+    inverse: bool
+    rate: float
+    cum: float
+    n: float  # notional where maintenance margin is valued
+    fixed_fee: float | None  # the fee to close at the bankruptcy price, where the rules charge it there
+
+    @property
+    def margin_text(self) -> str:
+        return _g(self.m) if self.fixed_fee is None else f"{_g(self.m)} - {_g(self.fixed_fee)}"
+
+    def price_formula(self) -> str:
+        """The closed form at the price, the numbers put in (a fee at bankruptcy comes out of the margin)."""
+        s, q, e, fee, rate, cum = self.s, self.q, self.e, self.fee, self.rate, self.cum
+        less = "" if self.fixed_fee is None else " - fee at bankruptcy"
+        fee_text = _g(fee) if self.fixed_fee is None else "0"
+        if self.inverse:
+            return (f"P = q*(mmr + fee + s) / (margin{less} + cum + s*q/E) = {_g(q)}*({_g(rate)} + {fee_text} + {_g(s)}) / "
+                    f"({self.margin_text} + {_g(cum)} + {_g(s)}*{_g(q)}/{_g(e)})")
+        return (f"P = (margin{less} + cum - s*q*E) / (q*(mmr + fee) - s*q) = ({self.margin_text} + {_g(cum)} - "
+                f"{_g(s)}*{_g(q)}*{_g(e)}) / ({_g(q)}*({_g(rate)} + {fee_text}) - {_g(s)}*{_g(q)})")
+
+    def maint_at_entry(self) -> float:
+        """MM(E): the entry notional's maintenance margin plus the fee to close (at bankruptcy or at entry)."""
+        return self.n * self.rate - self.cum + (self.fee * self.n if self.fixed_fee is None else self.fixed_fee)
+
+    def entry_formula(self) -> str:
+        """The closed form where maintenance margin is a fixed amount valued at entry, the numbers put in."""
+        mm, s, q = self.maint_at_entry(), self.s, self.q
+        fee = f"{_g(self.fee)}*{_g(self.n)}" if self.fixed_fee is None else _g(self.fixed_fee)
+        mm_text = f"MM(E) = {_g(self.n)}*{_g(self.rate)} - {_g(self.cum)} + {fee} = {_g(mm)}"
+        if self.inverse:
+            return f"1/P = 1/E + (margin - MM(E)) / (s*q) = 1/{_g(self.e)} + ({_g(self.m)} - {_g(mm)}) / ({_g(s)}*{_g(q)}), {mm_text}"
+        return f"P = E + (MM(E) - margin) / (s*q) = {_g(self.e)} + ({_g(mm)} - {_g(self.m)}) / ({_g(s)}*{_g(q)}), {mm_text}"
+
+    def check(self, lp: float, at_entry: bool) -> list[tuple[str, Any, str]]:
+        """Rows showing that margin + uPnL - MM - (fee at bankruptcy, where separate) is 0 at the price."""
+        unit = "coin" if self.inverse else "quote"
+        inverse = np.asarray(self.inverse)
+        pnl = float(fm.pnl(self.s, self.q, self.e, lp, inverse))
+        n_lp = float(fm.notional(self.q, lp, inverse))
+        if at_entry:
+            mm, separate = self.maint_at_entry(), 0.0
+        else:
+            fee_in_mm = self.fee if self.fixed_fee is None else 0.0
+            mm, separate = n_lp * (self.rate + fee_in_mm) - self.cum, self.fixed_fee or 0.0
+        rows = [
+            ("notional at liq_price", n_lp, unit),
+            ("unrealized_pnl at liq_price", pnl, unit),
+            ("maint_margin" + (" (at entry)" if at_entry else " at liq_price"), mm, unit),
+        ]
+        if separate:
+            rows.append(("margin + uPnL - MM - fee at bankruptcy", self.m + pnl - mm - separate, unit + " (0 at the liquidation price)"))
+        else:
+            rows.append(("margin + uPnL - MM", self.m + pnl - mm, unit + " (0 at the liquidation price)"))
+        return rows
+
+
+def _g(x: float) -> str:
+    return f"{x:.10g}"
 
 
 def explain_cross_liq_price(

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from . import inputs as inp
 
 __all__ = ["RuleSet", "RULES", "hyperliquid_mmr", "price_on_screen"]
 
@@ -126,8 +127,6 @@ def price_on_screen(liq_price: Any, side: Any, tick: Any, rules: Any = "binance"
     >>> price_on_screen(5_739.0835, "long", 0.5, "bybit"), price_on_screen(33_599.4186, "long", 0.1)
     (5739.5, 33599.4)
     """
-    from . import inputs as inp  # the input rule, as every function uses it
-
     _, wrap = inp.shape_and_wrapper(dict(liq_price=liq_price, side=side, tick=tick, rules=rules))
     price, s, step = inp.as_float("liq_price", liq_price), inp.side(side), inp.positive("tick", tick)
     names = np.broadcast_to(np.asarray(rules, dtype=object), np.broadcast_shapes(price.shape, np.shape(rules)))
@@ -151,8 +150,5 @@ def hyperliquid_mmr(max_leverage: Any) -> Any:
     >>> hyperliquid_mmr(20), hyperliquid_mmr(50)
     (0.025, 0.01)
     """
-    lev = np.asarray(max_leverage, dtype=float)
-    if not ((lev > 0) & np.isfinite(lev)).all():
-        raise InputError("max_leverage", "must be a finite number > 0")
-    out = 1.0 / (2.0 * lev)
-    return float(out) if out.ndim == 0 else out
+    _, wrap = inp.shape_and_wrapper(dict(max_leverage=max_leverage))
+    return wrap(1.0 / (2.0 * inp.positive("max_leverage", max_leverage)))
