@@ -1,7 +1,11 @@
 """The risk-review report: figures equal the core's, input text stays text, outputs are never overwritten unasked."""
 
+import fnmatch
 import io
+import pathlib
 import re
+import shutil
+import tomllib
 import zipfile
 
 import numpy as np
@@ -9,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import xlmargin.report
 from xlmargin.review.book import Book, check_book, sample_book
 from xlmargin.files import OutputExistsError
 from xlmargin.report import FORMATS, provenance, write_report
@@ -53,6 +58,11 @@ def odd_result():
 def odd_reports(odd_result, tmp_path_factory):
     folder = tmp_path_factory.mktemp("odd")
     return dict(zip(("html", "xlsx"), write_report(odd_result, folder, formats=("html", "xlsx"))))
+
+
+def copy_reports(reports, folder, formats=FORMATS):
+    """The sample book's reports (the ``reports`` fixture) of ``formats`` copied into ``folder``; the copies' paths."""
+    return [shutil.copy(reports[fmt], folder / reports[fmt].name) for fmt in formats]
 
 
 def sheet_frame(path, name):
@@ -214,8 +224,8 @@ def test_charts_are_present(reports):
     assert html.count("<svg") == 2
 
 
-def test_existing_outputs_are_never_overwritten_unasked(result, tmp_path):
-    paths = write_report(result, tmp_path, formats=FORMATS)
+def test_existing_outputs_are_never_overwritten_unasked(result, reports, tmp_path):
+    paths = copy_reports(reports, tmp_path)  # the earlier outputs
     before = {p: p.read_bytes() for p in paths}
     with pytest.raises(OutputExistsError):
         write_report(result, tmp_path, formats=FORMATS)
@@ -231,10 +241,20 @@ def test_one_existing_target_stops_every_format(result, tmp_path):
     assert (tmp_path / "risk_report.xlsx").read_bytes() == b"mine"
 
 
-def test_force_rewrites(result, tmp_path):
-    html, xlsx = write_report(result, tmp_path, formats=("html", "xlsx"))
+def test_force_rewrites(result, reports, tmp_path):
+    html, xlsx = copy_reports(reports, tmp_path, ("html", "xlsx"))
     html.write_text("old", encoding="utf-8")
     xlsx.write_bytes(b"old")
     assert write_report(result, tmp_path, formats=("html", "xlsx"), force=True) == [html, xlsx]
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert zipfile.is_zipfile(io.BytesIO(xlsx.read_bytes()))
+
+
+def test_template_files_ship_as_package_data():
+    """Every file the HTML is rendered from is matched by pyproject.toml's package data of xlmargin.report."""
+    package = pathlib.Path(xlmargin.report.__file__).parent
+    pyproject = tomllib.loads((package.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["xlmargin.report"]
+    files = [p.relative_to(package).as_posix() for p in (package / "templates").iterdir()]
+    assert {"templates/report.html.j2", "templates/report.css"} <= set(files)
+    assert all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files)
