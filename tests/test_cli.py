@@ -26,7 +26,7 @@ def test_demo_recalculates_the_examples_and_reviews_the_sample_book(tmp_path):
 
 
 def test_report_on_a_csv_book(tmp_path):
-    from xlmargin.review.book import sample_book
+    from xlmargin.review import sample_book
 
     book = sample_book()
     book.positions.to_csv(tmp_path / "positions.csv", index=False)
@@ -51,7 +51,7 @@ def test_report_on_a_csv_book(tmp_path):
     ],
 )
 def test_report_bad_input_names_rows_and_columns_and_writes_nothing(tmp_path, edit, message):
-    from xlmargin.review.book import sample_book
+    from xlmargin.review import sample_book
 
     book = sample_book()
     edit(book.positions).to_csv(tmp_path / "positions.csv", index=False)

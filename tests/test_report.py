@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 import xlmargin.report
-from xlmargin.review.book import Book, check_book, sample_book
+from xlmargin.review import Book, check_book, sample_book
 from xlmargin.files import OutputExistsError
 from xlmargin.report import FORMATS, provenance, write_report
-from xlmargin.review.evaluate import evaluate
+from xlmargin.review import evaluate
 
 INJECTED = ['=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)"]
 MARKUP = "<b>bold</b>"
