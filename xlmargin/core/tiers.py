@@ -98,11 +98,13 @@ class TierTable:
         n = len(arrays["mmr"])
         if n == 0 or any(len(a) != n for a in arrays.values()):
             raise TierTableError("tiers", "must have at least one row and the same number of values in every column")
+        meta = dict(self.meta)
         if np.isnan(arrays["maint_amount"]).all():
             arrays["maint_amount"] = consistent_maint_amounts(arrays["notional_floor"], arrays["mmr"])
+            meta.setdefault("maint_amount", "rebuilt from the floors and rates (none given), so that MM is continuous")
         for name, arr in arrays.items():
             object.__setattr__(self, name, arr)
-        object.__setattr__(self, "meta", types.MappingProxyType(dict(self.meta)))
+        object.__setattr__(self, "meta", types.MappingProxyType(meta))
         self._validate()
 
     # -- validation ---------------------------------------------------------
@@ -219,17 +221,52 @@ class TierTable:
             raise TierTableError(exc.argument, exc.reason, row) from None
 
     @classmethod
-    def from_ccxt(cls, tiers: Any, symbol: str | None = None) -> TierTable:
+    def from_ccxt(cls, tiers: Any, symbol: str | None = None, contract_size: float | None = None,
+                  price: float | None = None, contract: str = "linear") -> TierTable:
         """Build from ccxt's unified leverage-tier structure (``exchange.fetch_leverage_tiers()``).
 
-        ``tiers`` is the list of tiers of one market, or the dict by symbol that
-        ``fetch_leverage_tiers`` returns together with ``symbol``. Each tier has
-        ``minNotional``, ``maxNotional``, ``maxLeverage`` and
-        ``maintenanceMarginRate``; the unified structure has no maintenance
-        amount, so it is taken from the raw ``info["cum"]`` where every tier
-        has one (Binance), and otherwise rebuilt from the floors and rates.
-        Nothing here touches the network.
+        Parameters
+        ----------
+        tiers : list of dict, or dict of str to list
+            The tiers of one market, or the dict by symbol that
+            ``fetch_leverage_tiers`` returns (then ``symbol`` picks the market).
+            Each tier has ``minNotional``, ``maxNotional``, ``maxLeverage`` and
+            ``maintenanceMarginRate``.
+        symbol : str, optional
+            The market, where ``tiers`` is the dict by symbol.
+        contract_size : float, optional
+            The market's ``contractSize`` [base asset per contract for linear,
+            quote per contract for inverse], for exchanges whose tiers ccxt
+            passes on in contracts (OKX's ``minSz``/``maxSz``).
+        price : float, optional
+            The price [quote per base] at which tiers in contracts are turned
+            into notional (the mark price): such a table is exact at that price.
+        contract : {"linear", "inverse"}
+            Whether the notional is in quote (``contracts * contract_size * price``)
+            or in coin (``contracts * contract_size / price``).
 
+        Returns
+        -------
+        TierTable
+            With ``meta`` saying where the table came from and what was converted.
+
+        Raises
+        ------
+        TierTableError
+            If the market is missing, if tiers in contracts come without
+            ``contract_size`` and ``price``, or if the table is malformed.
+
+        Notes
+        -----
+        The unified structure has no maintenance amount: it is taken from the
+        raw ``info["cum"]`` where every tier has one (Binance), and otherwise
+        rebuilt from the floors and rates (said in ``meta``, with a
+        :class:`~xlmargin.errors.TierTableWarning` when some tiers had one).
+        Tiers counted in whole contracts (OKX: 0-6500, 6501-12000, ...) start
+        where the previous one ends. Nothing here touches the network.
+
+        Examples
+        --------
         >>> TierTable.from_ccxt([
         ...     {"tier": 1, "minNotional": 0, "maxNotional": 50_000, "maxLeverage": 125, "maintenanceMarginRate": 0.004},
         ...     {"tier": 2, "minNotional": 50_000, "maxNotional": None, "maxLeverage": 100, "maintenanceMarginRate": 0.005},
@@ -241,20 +278,17 @@ class TierTable:
                 raise TierTableError("tiers", f"has no market {symbol!r}; markets: {', '.join(map(str, list(tiers)[:10]))}")
             tiers = tiers[symbol]
         rows = sorted(tiers, key=lambda t: float(t.get("minNotional") or 0))
-        try:
-            cum = [float(t["info"]["cum"]) for t in rows]
-        except (KeyError, TypeError, ValueError):
-            cum = [np.nan] * len(rows)
-        frame = pd.DataFrame({
-            "notional_floor": [t.get("minNotional") or 0 for t in rows],
-            "notional_cap": [np.inf if t.get("maxNotional") is None else t["maxNotional"] for t in rows],
-            "max_leverage": [t.get("maxLeverage") for t in rows],
-            "mmr": [t.get("maintenanceMarginRate") for t in rows],
-            "maint_amount": cum,
-        })
-        currency = rows[0].get("currency") if rows else None
-        meta = {"source": "ccxt fetch_leverage_tiers"} | ({"name": symbol} if symbol else {}) | (
-            {"notional_unit": currency} if currency else {})
+        if not rows:
+            raise TierTableError("tiers", "is empty: ccxt gave no tiers for this market")
+        meta = {"source": "ccxt fetch_leverage_tiers"} | ({"name": symbol} if symbol else {})
+        floors = np.array([float(t.get("minNotional") or 0) for t in rows])
+        caps = np.array([np.inf if t.get("maxNotional") is None else float(t["maxNotional"]) for t in rows])
+        if _in_contracts(rows):
+            floors, caps = _contracts_to_notional(floors, caps, contract_size, price, contract, meta)
+        elif rows[0].get("currency"):
+            meta["notional_unit"] = str(rows[0]["currency"])
+        frame = pd.DataFrame({"notional_floor": floors, "notional_cap": caps, "max_leverage": [t.get("maxLeverage") for t in rows],
+                              "mmr": [t.get("maintenanceMarginRate") for t in rows], "maint_amount": _ccxt_cum(rows, meta)})
         return cls.from_frame(frame, meta=meta)
 
     @classmethod
@@ -293,6 +327,44 @@ class TierTable:
     def available() -> list[str]:
         """Names of the shipped tier tables."""
         return list(_shipped_names())
+
+
+def _in_contracts(rows: list) -> bool:
+    """True where ccxt passed the exchange's bounds on as contract counts (OKX's ``minSz``/``maxSz``)."""
+    try:
+        return all(float(t["info"]["minSz"]) == float(t.get("minNotional") or 0) for t in rows)
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _contracts_to_notional(floors, caps, contract_size, price, contract, meta) -> tuple[np.ndarray, np.ndarray]:
+    """Tier bounds in whole contracts as notional [settlement asset] at one price; each tier starts where the last ends."""
+    if contract_size is None or price is None or not (contract_size > 0 and price > 0):
+        raise TierTableError("tiers", "are in contracts (OKX's minSz/maxSz): give contract_size (the market's "
+                             "contractSize) and price (the mark price) to turn them into notional")
+    stitched = floors.copy()
+    stitched[1:] = np.where(floors[1:] == caps[:-1] + 1, caps[:-1], floors[1:])  # 0-6500, 6501-12000: one contract apart
+    per_contract = contract_size * price if contract == "linear" else contract_size / price
+    meta["notional_unit"] = "quote" if contract == "linear" else "coin"
+    meta["converted"] = (f"tier bounds from contracts at contract size {contract_size:g} and price {price:g} "
+                         f"({per_contract:g} per contract); exact at that price only")
+    return stitched * per_contract, caps * per_contract
+
+
+def _ccxt_cum(rows: list, meta: dict) -> list[float]:
+    """Each tier's maintenance amount from ``info["cum"]``; all NaN (to be rebuilt) unless every tier has one."""
+    given = []
+    for t in rows:
+        try:
+            given.append(float(t["info"]["cum"]))
+        except (KeyError, TypeError, ValueError):
+            given.append(np.nan)
+    if np.isnan(given).all() or not np.isnan(given).any():
+        return given
+    warnings.warn(f"ccxt gave a maintenance amount for {int((~np.isnan(given)).sum())} of {len(given)} tiers: "
+                  "all are rebuilt from the floors and rates", TierTableWarning, stacklevel=3)
+    meta["maint_amount"] = "rebuilt from the floors and rates (ccxt gave only some tiers' amounts)"
+    return [np.nan] * len(given)
 
 
 @functools.cache
