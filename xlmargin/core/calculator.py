@@ -19,12 +19,59 @@ from .solver import no_answer_to_nan
 def max_position_size(
     balance: Any, leverage: Any, price: Any, tiers: Any = None, contract: Any = "linear", open_fee_rate: Any = 0.0
 ) -> Any:
-    """Largest position a balance can open at a leverage [base asset, or quote for inverse].
+    """Largest position a balance can open at a leverage [base asset] (linear) or [quote] (inverse).
 
-    The initial margin plus the fee to open must fit in the balance:
-    ``notional * (1/leverage + open_fee_rate) <= balance``; with a tier table
-    the notional is also capped by the highest tier whose ``max_leverage``
-    allows ``leverage``. NaN where no tier allows the leverage.
+    Parameters
+    ----------
+    balance : float, array or Series
+        What is available to open a position [settlement asset]; >= 0.
+    leverage : float, array or Series
+        Leverage, notional / initial margin [x]; > 0.
+    price : float, array or Series
+        Price at which the position is opened [quote per base]; > 0.
+    tiers : TierTable or str, optional
+        A tier table (or a shipped table's name) whose max leverage caps a
+        position's size; no unit. Default None: no cap.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+    open_fee_rate : float, array or Series
+        A fee to open taken from the balance when sizing a position, as a rate
+        of notional [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0.
+
+    Returns
+    -------
+    size : float, ndarray or Series
+        Largest size [base asset] (linear) or position value [quote] (inverse).
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        NaN where no tier of ``tiers`` allows ``leverage``.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if ``tiers`` is neither a tier table, a shipped table's name nor
+        empty.
+
+    Notes
+    -----
+    The initial margin plus the fee to open must fit in the balance::
+
+        notional = balance / (1/leverage + open_fee_rate)
+
+    capped, with a tier table, by the cap of the highest tier whose
+    ``max_leverage`` allows ``leverage``. The size is ``notional / price``
+    (linear) or ``notional * price`` (inverse).
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Largest position" (SPEC worked example W1).
+    .. [2] Binance's COIN-M Leverage and Margin FAQ (the max leverage of each
+       tier of the shipped table binance_coinm_btcusd_perp).
 
     Examples
     --------
@@ -59,16 +106,76 @@ def compare_margin_modes(
     maint_amount: Any = 0.0,
     contract: Any = "linear",
 ) -> pd.DataFrame:
-    """The same positions under isolated and under cross margin, side by side.
+    """The same positions under isolated and under cross margin, side by side [table of prices and losses].
 
-    One account: ``wallet_balance`` is all it holds [settlement asset];
-    ``margin`` is what each position would have in isolated mode. Columns:
+    Parameters
+    ----------
+    wallet_balance : float
+        Everything the one account holds [settlement asset]: what backs all the
+        positions in cross mode; any finite number.
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+        One row per position of the account.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    margin : float, array or Series
+        Margin assigned to the isolated position, including margin added by
+        hand and funding received (less funding paid) [settlement asset]; >= 0.
+        What the position would have in isolated mode.
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
 
-    * ``isolated_liq_price``: each position on its own margin;
-    * ``isolated_max_loss``: its margin, the most it can lose;
-    * ``cross_liq_price``: the others held at their mark prices;
-    * ``cross_max_loss``: the account's current equity, all of which a cross
-      liquidation takes.
+    Returns
+    -------
+    table : DataFrame
+        One row per position, on the index of the first Series among ``side``,
+        ``size``, ``entry_price``, ``mark_price`` and ``margin`` (else 0, 1, ...),
+        with the columns ``isolated_liq_price`` [quote per base] (each position
+        on its own margin), ``isolated_max_loss`` [settlement asset] (its
+        margin, the most it can lose), ``cross_liq_price`` [quote per base] (the
+        others held at their mark prices) and ``cross_max_loss`` [settlement
+        asset] (the account's current equity, all of which a cross liquidation
+        takes; 0 if it is negative). The liquidation prices are NaN where no
+        positive, finite price liquidates.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if ``mmr`` names no shipped table, or ``maint_amount`` is not 0
+        with a tier table.
+
+    Notes
+    -----
+    ``isolated_liq_price`` is :func:`isolated_liq_price` with ``margin``;
+    ``cross_liq_price`` is :func:`cross_liq_price` with ``wallet_balance``
+    (Binance's rules, no fee to close). The margin mode does not change PnL,
+    only where a loss is taken from and so how far it spreads.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Isolated vs cross" (SPEC worked example W2).
+    .. [2] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts".
 
     Examples
     --------
@@ -94,13 +201,47 @@ def compare_margin_modes(
 
 
 def collateral_value(amount: Any, price: Any, haircut: Any = 0.0) -> Any:
-    """What collateral counts for in a cross account: ``amount * price * (1 - haircut)`` [settlement asset].
+    """What collateral counts for in a cross account: amount x price x (1 - haircut) [settlement asset].
 
-    ``haircut`` is one minus the exchange's collateral value ratio [decimal]:
-    0.05 counts 95 % of the collateral's value. Add the values of several coins
+    Parameters
+    ----------
+    amount : float, array or Series
+        An amount of a collateral coin [coin]; >= 0.
+    price : float, array or Series
+        The collateral coin's price in the settlement asset [quote per base];
+        > 0.
+    haircut : float, array or Series
+        One minus the exchange's collateral value ratio [decimal: 0.05 counts
+        95 %], in [0, 1). Default 0.
+
+    Returns
+    -------
+    value : float, ndarray or Series
+        Collateral value [settlement asset].
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    ``value = amount * price * (1 - haircut)``. Add the values of several coins
     to the settlement-asset balance to get the wallet balance that backs the
     positions; collateral in a position's own asset can instead move with its
-    price (:func:`cross_liq_price`'s ``collateral``).
+    price (:func:`cross_liq_price`'s ``collateral``). Exchanges publish their
+    collateral value ratios per coin; pass yours.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Collateral with haircuts"; docs/exchanges.md,
+       "Collateral with haircuts".
 
     Examples
     --------
@@ -115,11 +256,44 @@ def collateral_value(amount: Any, price: Any, haircut: Any = 0.0) -> Any:
 
 
 def distance_to_liq(mark_price: Any, liq_price: Any) -> Any:
-    """How far the mark price must move to reach the liquidation price [decimal, -0.1 is a 10 % fall].
+    """How far the mark price must move to reach the liquidation price [decimal: -0.1 is a 10 % fall].
 
-    ``liq_price / mark_price - 1``: negative for a long (the price must fall),
-    positive for a short. Exchange-independent, unlike margin ratios. NaN where
-    there is no liquidation price.
+    Parameters
+    ----------
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    liq_price : float, array or Series
+        Liquidation price: where margin + uPnL falls to the maintenance margin
+        [quote per base]; > 0, or NaN where there is none.
+
+    Returns
+    -------
+    distance : float, ndarray or Series
+        Relative move of the mark price [decimal]: negative for a long (the
+        price must fall), positive for a short.
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        NaN where ``liq_price`` is NaN (no liquidation price).
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        ``liq_price`` must be > 0 or NaN.
+
+    Notes
+    -----
+    ``distance = liq_price / mark_price - 1``. Exchange-independent, unlike
+    margin ratios (which exchanges write both ways round).
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Distance to liquidation"; docs/exchanges.md,
+       "Hedge mode and the distance to liquidation".
 
     Examples
     --------
@@ -137,11 +311,42 @@ def distance_to_liq(mark_price: Any, liq_price: Any) -> Any:
 
 
 def margin_buffer(equity: Any, maint_margin: Any) -> Any:
-    """What can still be lost before liquidation: ``equity - maint_margin`` [settlement asset].
+    """What can still be lost before liquidation: equity - maint_margin [settlement asset].
 
-    Exchange-independent: the same amount whichever way round an exchange
-    writes its margin ratio. Negative once the position or account is past
-    liquidation.
+    Parameters
+    ----------
+    equity : float, array or Series
+        Margin balance: wallet balance + unrealized PnL [settlement asset]; any
+        finite number. For an isolated position, margin + uPnL.
+    maint_margin : float, array or Series
+        Maintenance margin: notional x mmr - maint_amount (+ fee to close where
+        counted) [settlement asset]; any finite number.
+
+    Returns
+    -------
+    buffer : float, ndarray or Series
+        Margin buffer [settlement asset]; negative once the position or account
+        is past liquidation.
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    ``buffer = equity - maint_margin``. Exchange-independent: the same amount
+    whichever way round an exchange writes its margin ratio.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Distance to liquidation".
 
     Examples
     --------
@@ -157,10 +362,54 @@ def margin_buffer(equity: Any, maint_margin: Any) -> Any:
 def return_on_equity(
     side: Any, size: Any, entry_price: Any, exit_price: Any, leverage: Any, contract: Any = "linear"
 ) -> Any:
-    """Return on equity of a trade: PnL over the initial margin [decimal, 0.5 is 50 %].
+    """Return on equity of a trade: PnL over the initial margin [decimal: 0.5 is 50 %].
 
-    ``uPnL(exit) / (notional(entry) / leverage)``; for a linear contract that is
-    ``s * (exit/entry - 1) * leverage``, for an inverse one ``s * (1 - entry/exit) * leverage``.
+    Parameters
+    ----------
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    exit_price : float, array or Series
+        The price at which the position is (or would be) closed
+        [quote per base]; > 0.
+    leverage : float, array or Series
+        Leverage, notional / initial margin [x]; > 0.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+
+    Returns
+    -------
+    roe : float, ndarray or Series
+        Return on equity [decimal]: a profit is positive, a loss negative.
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    ``roe = uPnL(exit_price) / (notional(entry_price) / leverage)``; for a linear
+    contract that is ``s * (exit/entry - 1) * leverage``, for an inverse one
+    ``s * (1 - entry/exit) * leverage`` (the PnL is in coin), ``s`` +1 long,
+    -1 short. Fees are not counted.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Return on equity".
 
     Examples
     --------
@@ -183,8 +432,52 @@ def return_on_equity(
 def exit_price_for_roe(side: Any, entry_price: Any, leverage: Any, roe: Any, contract: Any = "linear") -> Any:
     """Exit price that gives a wanted return on equity [quote per base]; NaN where none can.
 
-    Linear: ``entry * (1 + s * roe / leverage)``; inverse:
-    ``entry / (1 - s * roe / leverage)``. ``roe`` is a decimal (-0.5 is a 50 % loss).
+    Parameters
+    ----------
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    leverage : float, array or Series
+        Leverage, notional / initial margin [x]; > 0.
+    roe : float, array or Series
+        Return on equity: PnL / initial margin [decimal: 0.5 is 50 %]; any
+        finite number, negative for a loss.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+
+    Returns
+    -------
+    exit_price : float, ndarray or Series
+        Exit price [quote per base].
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        NaN where no positive, finite price gives it: an inverse long's ROE
+        stays below ``leverage`` however high the price goes, a linear short's
+        below ``leverage`` too (the price cannot fall below 0).
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    With ``s`` +1 long, -1 short::
+
+        linear:  exit = entry * (1 + s * roe / leverage)
+        inverse: exit = entry / (1 - s * roe / leverage)
+
+    the inverse of :func:`return_on_equity`. Fees are not counted.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Exit price for a wanted ROE or PnL".
 
     Examples
     --------
@@ -209,8 +502,54 @@ def exit_price_for_roe(side: Any, entry_price: Any, leverage: Any, roe: Any, con
 def exit_price_for_pnl(side: Any, size: Any, entry_price: Any, pnl: Any, contract: Any = "linear") -> Any:
     """Exit price that realizes a wanted PnL [quote per base]; NaN where none can.
 
-    Linear: ``entry + pnl / (s * size)``; inverse: ``1 / (1/entry - pnl / (s * size))``
-    (``pnl`` in coin). A loss is a negative ``pnl``.
+    Parameters
+    ----------
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    pnl : float, array or Series
+        A profit (+) or loss (-) [settlement asset]: [quote] for linear
+        contracts, [coin] for inverse ones; any finite number.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+
+    Returns
+    -------
+    exit_price : float, ndarray or Series
+        Exit price [quote per base].
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        NaN where no positive, finite price realizes it (a linear long cannot
+        lose more than ``size * entry_price``; an inverse long cannot gain
+        ``size / entry_price`` or more).
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    With ``s`` +1 long, -1 short::
+
+        linear:  exit = entry + pnl / (s * size)
+        inverse: exit = 1 / (1/entry - pnl / (s * size))
+
+    the inverse of :func:`unrealized_pnl`. Fees are not counted.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Exit price for a wanted ROE or PnL".
 
     Examples
     --------
@@ -227,12 +566,49 @@ def exit_price_for_pnl(side: Any, size: Any, entry_price: Any, pnl: Any, contrac
     return wrap(no_answer_to_nan(price))
 
 
-def average_entry_price(size: Any, price: Any, contract: Any = "linear", position: Any = None) -> Any:
+def average_entry_price(size: Any, price: Any, contract: Any = "linear", position_id: Any = None) -> Any:
     """Average entry price of several fills of one position [quote per base].
 
+    Parameters
+    ----------
+    size : float, array or Series
+        Position size of each fill: quantity of the base asset (linear)
+        [base asset], or position value in quote currency (inverse) [quote];
+        > 0.
+    price : float, array or Series
+        Price of each fill [quote per base]; > 0.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+        The same for every fill of a position.
+    position_id : array or Series, optional
+        A label per fill naming the position it belongs to; no unit. Without
+        it, all fills are one position.
+
+    Returns
+    -------
+    entry_price : float or Series
+        Average entry price [quote per base]: a float for one position (the
+        fills are added up, whatever kind they come as), a Series by label
+        with ``position_id``. Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if ``contract`` differs between fills.
+
+    Notes
+    -----
     Linear: size-weighted, ``sum(size * price) / sum(size)``. Inverse (sizes in
-    USD): harmonic, ``sum(size) / sum(size / price)``, so that the position's PnL
-    is that of the fills together.
+    USD): harmonic, ``sum(size) / sum(size / price)``, so that the position's
+    PnL is that of the fills together.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Average entry price".
 
     Examples
     --------
@@ -244,9 +620,9 @@ def average_entry_price(size: Any, price: Any, contract: Any = "linear", positio
     >>> round(average_entry_price([5_000, 5_000], [50_000, 40_000], "inverse"), 2)
     44444.44
 
-    With ``position`` (a label per fill), one average per position, as a Series by label:
+    With ``position_id`` (a label per fill), one average per position, as a Series by label:
 
-    >>> average_entry_price([0.1, 0.1, 1.0], [50_000, 40_000, 2_000], position=["BTC", "BTC", "ETH"]).to_dict()
+    >>> average_entry_price([0.1, 0.1, 1.0], [50_000, 40_000, 2_000], position_id=["BTC", "BTC", "ETH"]).to_dict()
     {'BTC': 45000.0, 'ETH': 2000.0}
     """
     inp.shape_and_wrapper(dict(size=size, price=price, contract=contract))
@@ -256,7 +632,7 @@ def average_entry_price(size: Any, price: Any, contract: Any = "linear", positio
         raise InputError("size", f"must be one column of fills, not shape {q.shape}")
     inv = inp.is_inverse(contract)
     q, p = q.reshape(-1), p.reshape(-1)
-    codes, labels = (np.zeros(q.shape[0], dtype=np.intp), None) if position is None else _fill_groups(position, q.shape[0])
+    codes, labels = (np.zeros(q.shape[0], dtype=np.intp), None) if position_id is None else _fill_groups(position_id, q.shape[0])
     inverse = np.broadcast_to(inv, q.shape)
     mixed = np.bincount(codes, weights=inverse.astype(float)) % np.bincount(codes) != 0
     if mixed.any():
@@ -270,12 +646,12 @@ def average_entry_price(size: Any, price: Any, contract: Any = "linear", positio
     return pd.Series(average, index=pd.Index(labels, name="position"))
 
 
-def _fill_groups(position: Any, n_rows: int) -> tuple[np.ndarray, Any]:
+def _fill_groups(position_id: Any, n_rows: int) -> tuple[np.ndarray, Any]:
     """Codes and labels of the position each fill belongs to."""
-    labels = position.to_numpy() if isinstance(position, pd.Series) else np.asarray(position)
+    labels = position_id.to_numpy() if isinstance(position_id, pd.Series) else np.asarray(position_id)
     if labels.shape != (n_rows,):
-        raise InputError("position", f"must have one label per fill ({n_rows}), not shape {labels.shape}")
+        raise InputError("position_id", f"must have one label per fill ({n_rows}), not shape {labels.shape}")
     codes, unique = pd.factorize(labels)
     if (codes < 0).any():
-        raise InputError("position", "is empty", int(np.argmax(codes < 0)) + 1)
+        raise InputError("position_id", "is empty", int(np.argmax(codes < 0)) + 1)
     return codes, unique

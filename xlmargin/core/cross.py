@@ -72,19 +72,65 @@ def _cross_rows(wallet_balance, side, size, entry_price, mark_price, contract, a
 def cross_equity(
     wallet_balance: Any, side: Any, size: Any, entry_price: Any, mark_price: Any, contract: Any = "linear", account: Any = None
 ) -> Any:
-    """Cross-margin equity (margin balance): ``wallet_balance + sum(uPnL)`` [settlement asset].
+    """Cross-margin equity (margin balance): wallet_balance + sum(uPnL) [settlement asset].
 
     Parameters
     ----------
-    wallet_balance : float or array
-        The account's wallet balance [settlement asset], after realized PnL,
-        fees and funding. One value per account; with ``account`` given, a
-        column repeating each account's balance on its rows.
-    side, size, entry_price, mark_price, contract
+    wallet_balance : float, array or Series
+        A cross account's balance after realized PnL, fees and funding, before
+        unrealized PnL [settlement asset]; any finite number (an account under
+        water is negative). One value per account: with ``account``, a column
+        repeating each account's balance on its rows.
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
         One row per position of the account(s).
-    account : array, optional
-        Account label of each position. Without it all positions form one
-        account and the result is a float; with it, a Series by account.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+        One contract type per account (an account has one settlement asset).
+    account : array or Series of labels, optional
+        Label grouping positions into cross accounts, one per position; no unit.
+        Default None: all positions form one account.
+
+    Returns
+    -------
+    equity : float or Series
+        Equity of each account [settlement asset]; may be negative.
+        A float for one account (``account`` None), otherwise a Series indexed by
+        account label, in order of first appearance.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if the arguments are not single values or one column, ``account``
+        has not one label per position, or ``wallet_balance`` or ``contract``
+        differ between the positions of one account.
+
+    Notes
+    -----
+    ``equity = wallet_balance + sum_i uPnL_i``, each position's uPnL at its mark
+    price with its sign (a profit is positive): a profitable position holds the
+    others up, a losing one drags them down.
+
+    References
+    ----------
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts". (WB and UPNL in its cross example).
+    .. [2] docs/formulas.md, "Equity".
 
     Examples
     --------
@@ -108,6 +154,64 @@ def cross_maint_margin(
     account: Any = None,
 ) -> Any:
     """Total maintenance margin of a cross account: the sum of :func:`maint_margin` [settlement asset].
+
+    Parameters
+    ----------
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+        One row per position.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+    close_fee_rate : float, array or Series
+        A fee to close counted inside maintenance margin, as a rate of notional
+        [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
+    account : array or Series of labels, optional
+        Label grouping positions into cross accounts, one per position; no unit.
+        Default None: all positions form one account.
+
+    Returns
+    -------
+    maint_margin : float or Series
+        Total maintenance margin of each account [settlement asset].
+        A float for one account (``account`` None), otherwise a Series indexed by
+        account label, in order of first appearance.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if ``mmr`` names no shipped table, or ``maint_amount`` is not 0
+        with a tier table.
+        Also if the arguments are not single values or one column, or
+        ``account`` has not one label per position.
+
+    Notes
+    -----
+    ``MM_total = sum_i MM_i`` with ``MM_i = notional_i(mark_price) * (mmr_i +
+    close_fee_rate_i) - maint_amount_i``, each at its own mark price and tier.
+
+    References
+    ----------
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts". (TMM1 in its cross example).
+    .. [2] docs/formulas.md, "Total maintenance margin".
 
     Examples
     --------
@@ -138,33 +242,118 @@ def cross_liq_price(
     symbol: Any = None,
     collateral: Any = 0.0,
 ) -> Any:
-    """Cross-margin liquidation price of each position, the others held at their mark prices.
+    """Cross-margin liquidation price of each position, the others held at their mark prices [quote per base].
 
+    Parameters
+    ----------
+    wallet_balance : float, array or Series
+        A cross account's balance after realized PnL, fees and funding, before
+        unrealized PnL [settlement asset]; any finite number (an account under
+        water is negative). One value per account: with ``account``, a column
+        repeating each account's balance on its rows.
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+        One row per position of the account(s).
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+        Tiers are those of the notional at the mark price for the other
+        positions, at the liquidation price for the position itself.
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+        One contract type per account.
+    close_fee_rate : float, array or Series
+        A fee to close counted inside maintenance margin, as a rate of notional
+        [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
+    account : array or Series of labels, optional
+        Label grouping positions into cross accounts, one per position; no unit.
+        Default None: all positions form one account.
+    rules : str, or an array or Series of str
+        An exchange's rule set: ``"binance"`` (the default), ``"bybit"``,
+        ``"bybit_uta"``, ``"bitmex"``, ``"okx"``, ``"gate"`` or
+        ``"hyperliquid"``, in any case, one for all rows or one per row
+        (docs/exchanges.md); no unit.
+        Under rules that value maintenance margin at entry (``"bybit"``,
+        ``"bitmex"``) every position's is valued at its entry notional.
+    symbol : array or Series of labels, optional
+        The contract each position trades; in cross mode the legs of one symbol
+        move together (hedge mode); no unit. Default None: each position moves
+        alone.
+    collateral : float, array or Series
+        Collateral in the position's own base asset, after its haircut
+        (``amount * (1 - haircut)``), whose value moves with the price
+        [base asset]; >= 0, linear contracts only. Not part of
+        ``wallet_balance``. Default 0.
+
+    Returns
+    -------
+    liq_price : float, ndarray or Series
+        Liquidation price of each position [quote per base].
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        NaN where no positive, finite price liquidates the account through that
+        position (never 0).
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if the arguments are not single values or one column, ``account``
+        has not one label per position, or ``wallet_balance`` or ``contract``
+        differ between the positions of one account.
+        Also if ``mmr`` names no shipped table, ``maint_amount`` is not 0 with a
+        tier table, or ``collateral`` is given for an inverse contract.
+
+    Notes
+    -----
     The account is liquidated when ``equity <= sum(MM)``. Holding every other
-    position of the account at its mark price, the price of position ``i``
-    that reaches it is the isolated liquidation price with the margin::
+    position ``j`` of the account at its mark price, position ``i``'s price is
+    the isolated liquidation price (:func:`isolated_liq_price`) with the margin::
 
-        wallet_balance + sum over j != i of (uPnL_j - MM_j)
+        margin_i = wallet_balance + sum over j != i of (uPnL_j - MM_j)
 
-    which is Binance's cross formula (``WB - TMM1 + UPNL1``). Tiers are those
-    of the notional at the mark price for the others, at the liquidation price
-    for position ``i``. NaN where no positive finite price liquidates. Under
-    ``rules`` that value maintenance margin at entry (Bybit, BitMEX), every
-    position's is valued at its entry notional.
+    which is Binance's cross formula (``WB - TMM1 + UPNL1``). The other
+    positions' PnL keeps its sign: a profitable hedge holds the position up, a
+    losing one drags it down.
 
-    With ``symbol`` (a label per position), the positions of one symbol in an
-    account move together, as the legs of a hedge (a long and a short of the
-    same contract) do: their common price ``P`` solves
-    ``others + sum_i s_i*q_i*(P - E_i) = sum_i MM_i(P)``, each leg with the
-    tier of its own notional at ``P``. That is Binance's published cross
-    formula with its BOTH, LONG and SHORT legs.
+    With ``symbol``, the positions of one symbol in an account share one price
+    ``P``, solving ``others + sum_i s_i*q_i*(P - E_i) = sum_i MM_i(P)``, each leg
+    on the tier of its own notional at ``P`` (Binance's formula with its BOTH,
+    LONG and SHORT legs). With ``collateral`` ``k``, the equity gains ``k * P``:
+    a BTC-collateralised BTC long loses through its PnL and its collateral at
+    once; other positions' collateral counts at their mark prices.
 
-    ``collateral`` (linear contracts) is collateral in the position's own base
-    asset, after its haircut: ``amount * (1 - haircut)`` [base asset]. It is
-    not in ``wallet_balance``: its value moves with the price, so a
-    BTC-collateralised BTC long loses through its PnL and its collateral at
-    once (the equity gains ``collateral * P`` in the equation above; other
-    positions' collateral counts at their mark prices).
+    References
+    ----------
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts". (its cross example: 1,153.26 and 26,316.89).
+    .. [2] Binance FAQ 25edcd7fe0e544839d0847b8cbb2e400 (a single cross long: 25,100.40).
+    .. [3] Binance developer forum, "Coin-Margined Futures Liquidation Price
+       Calculation Help - CM variable" (dev.binance.vision, thread 6292): 33,599.40.
+    .. [4] Bybit help centre, "How to calculate Liquidation Price (Inverse
+       Contract)" (article 360039261334).
+    .. [5] BitMEX, "Isolated and Cross Margin Examples".
+    .. [6] docs/formulas.md, "Cross liquidation price", "Hedge mode" and
+       "Collateral with haircuts".
 
     Examples
     --------
@@ -247,13 +436,55 @@ def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_a
 def margin_ratio(equity: Any, maint_margin: Any, rules: Any = "binance") -> Any:
     """The margin ratio as the exchange defines it [decimal].
 
-    Binance and most others: ``maint_margin / equity``, rising to 1 (100 %) at
-    liquidation; ``inf`` where the equity is negative, or zero while maintenance
-    margin is owed (the account is past liquidation); 0 where neither equity nor
-    maintenance margin is left. OKX (``rules="okx"``): ``equity / maint_margin``,
-    falling to 1 at liquidation (pass maintenance margin with the fee to close
-    in it); where no maintenance margin is owed, ``inf``, or ``-inf`` if the
-    equity is negative.
+    Parameters
+    ----------
+    equity : float, array or Series
+        Margin balance: wallet balance + unrealized PnL [settlement asset]; any
+        finite number. For an isolated position, margin + uPnL.
+    maint_margin : float, array or Series
+        Maintenance margin: notional x mmr - maint_amount (+ fee to close where
+        counted) [settlement asset]; >= 0. For OKX, pass it with the fee to
+        close in it.
+    rules : str, or an array or Series of str
+        An exchange's rule set: ``"binance"`` (the default), ``"bybit"``,
+        ``"bybit_uta"``, ``"bitmex"``, ``"okx"``, ``"gate"`` or
+        ``"hyperliquid"``, in any case, one for all rows or one per row
+        (docs/exchanges.md); no unit.
+        Only ``"okx"`` changes the result (equity / maintenance margin).
+
+    Returns
+    -------
+    ratio : float, ndarray or Series
+        Margin ratio [decimal: 1 is 100 %]. A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        Never NaN. Binance: ``inf`` (``#NUM!`` in Excel) where the equity is
+        negative, or zero while maintenance margin is owed (past liquidation),
+        0 where neither equity nor maintenance margin is left. OKX: where no
+        maintenance margin is owed, ``inf``, or ``-inf`` if the equity is negative.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    Binance and most others: ``ratio = maint_margin / equity``, 0 is safe and
+    it rises to 1 (100 %) at liquidation. OKX (``rules="okx"``):
+    ``ratio = equity / maint_margin``, falling to 1 at liquidation. Both reach
+    1 at the same price; :func:`margin_buffer` and :func:`distance_to_liq`
+    compare positions across exchanges.
+
+    References
+    ----------
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts". (margin ratio = maintenance margin / margin balance).
+    .. [2] OKX help centre: margin ratio = equity / (maintenance margin + fee
+       to close); 100 % liquidates (tests/test_exchange_rules.py).
+    .. [3] docs/formulas.md, "Margin ratio and margin call"; docs/exchanges.md.
 
     Examples
     --------
@@ -273,9 +504,46 @@ def margin_ratio(equity: Any, maint_margin: Any, rules: Any = "binance") -> Any:
 
 
 def margin_call(equity: Any, maint_margin: Any, threshold: Any = DEFAULT_MARGIN_CALL) -> Any:
-    """True where the margin ratio has reached ``threshold`` [decimal, default 0.8].
+    """True where the margin ratio has reached ``threshold`` [bool; no unit].
 
-    A margin call warns before liquidation (ratio 1).
+    Parameters
+    ----------
+    equity : float, array or Series
+        Margin balance: wallet balance + unrealized PnL [settlement asset]; any
+        finite number. For an isolated position, margin + uPnL.
+    maint_margin : float, array or Series
+        Maintenance margin: notional x mmr - maint_amount (+ fee to close where
+        counted) [settlement asset]; >= 0.
+    threshold : float, array or Series
+        Margin ratio at which a margin call is raised [decimal: 0.8 is 80 %];
+        > 0. Default 0.8.
+
+    Returns
+    -------
+    call : bool, ndarray of bool or Series of bool
+        True where ``maint_margin / equity >= threshold`` (Binance's ratio; no
+        unit). A bool if every argument is a scalar, an ndarray of the
+        broadcast shape if any is an array, a Series on the shared index if any
+        is a Series. Never NaN: zero or negative equity with margin owed is a
+        call.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    A margin call warns before liquidation, which comes at ratio 1:
+    ``call = maint_margin / equity >= threshold`` with the ratio of
+    :func:`margin_ratio` under Binance's rules.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Margin ratio and margin call" (SPEC worked
+       example W2).
 
     Examples
     --------
@@ -304,9 +572,66 @@ def isolated_account_value(
 ) -> float:
     """What an account of isolated positions is worth at the mark prices [settlement asset].
 
-    ``free_balance`` (what no position holds) plus, for each position,
-    ``margin + uPnL`` while it is alive, 0 once ``margin + uPnL <= MM`` (a
-    liquidated isolated position loses its margin and nothing more).
+    Parameters
+    ----------
+    free_balance : float
+        The part of the account's balance no isolated position holds
+        [settlement asset]; any finite number; a single value.
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+        One row per position of the account(s).
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    margin : float, array or Series
+        Margin assigned to the isolated position, including margin added by
+        hand and funding received (less funding paid) [settlement asset]; >= 0.
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+
+    Returns
+    -------
+    value : float
+        Account value [settlement asset], always a float (one account).
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if ``mmr`` names no shipped table, or ``maint_amount`` is not 0
+        with a tier table.
+        Also if ``free_balance`` is not a single value, or the arguments are
+        not single values or one column.
+
+    Notes
+    -----
+    ``value = free_balance + sum_i (margin_i + uPnL_i if alive else 0)``, a
+    position alive while ``margin + uPnL > MM`` at its mark price: a liquidated
+    isolated position loses its margin and nothing more. Fees to close are not
+    counted.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "What an account is worth" (SPEC worked example W3).
 
     Examples
     --------
@@ -340,8 +665,63 @@ def cross_account_value(
 ) -> float:
     """What a cross account is worth at the mark prices [settlement asset].
 
-    Its equity while ``equity > sum(MM)``; 0 once it is liquidated, when every
-    position goes and the whole balance with them.
+    Parameters
+    ----------
+    wallet_balance : float, array or Series
+        A cross account's balance after realized PnL, fees and funding, before
+        unrealized PnL [settlement asset]; any finite number (an account under
+        water is negative). One account: a single value.
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+        One row per position of the account(s).
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+
+    Returns
+    -------
+    value : float
+        Account value [settlement asset], always a float (one account): its
+        equity while it is alive, 0.0 once it is liquidated.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if the arguments are not single values or one column, ``account``
+        has not one label per position, or ``wallet_balance`` or ``contract``
+        differ between the positions of one account.
+
+    Notes
+    -----
+    ``value = equity if equity > sum(MM) else 0`` with ``equity =
+    wallet_balance + sum(uPnL)``: once the account is liquidated every position
+    goes, and the whole balance with them. Fees to close are not counted.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "What an account is worth" (SPEC worked example W3).
 
     Examples
     --------

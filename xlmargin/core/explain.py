@@ -29,13 +29,82 @@ def explain_liq_price(
     close_fee_rate: Any = 0.0,
     rules: Any = "binance",
 ) -> pd.DataFrame:
-    """An isolated liquidation price laid open for audit: one row per step [a table of item, value, unit].
+    """An isolated liquidation price laid open, one row per step [table of item, value, unit].
 
-    The rule set, every input, the tier used (that of the notional at the
-    liquidation price, or at entry where the rules value MM at entry), the
-    formula with the numbers put in, and the check that margin + uPnL equals
-    maintenance margin there. For a cross position, pass as ``margin`` the
-    wallet balance plus the other positions' uPnL less their maintenance margin.
+    Parameters
+    ----------
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    margin : float, array or Series
+        Margin assigned to the isolated position, including margin added by
+        hand and funding received (less funding paid) [settlement asset]; >= 0.
+        For a cross position, pass the wallet balance plus the other
+        positions' uPnL less their maintenance margin
+        (:func:`explain_cross_liq_price` does this).
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+    close_fee_rate : float, array or Series
+        A fee to close counted inside maintenance margin, as a rate of notional
+        [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
+    rules : str, or an array or Series of str
+        An exchange's rule set: ``"binance"`` (the default), ``"bybit"``,
+        ``"bybit_uta"``, ``"bitmex"``, ``"okx"``, ``"gate"`` or
+        ``"hyperliquid"``, in any case, one for all rows or one per row
+        (docs/exchanges.md); no unit.
+
+    Returns
+    -------
+    table : DataFrame
+        Columns ``item``, ``value`` and ``unit``: one row per step, each value
+        with its unit in words ("quote per base", "decimal", "quote" or "coin"
+        for the settlement asset; no unit for labels).
+        The rows: the rule set, every input, the tier used (that of the
+        notional at the liquidation price, or at entry where the rules value
+        maintenance margin at entry), the formula with the numbers put in, the
+        notional, uPnL and maintenance margin at the liquidation price, the
+        check ``margin + uPnL - MM`` (0 there), and ``liq_price``
+        [quote per base]. ``liq_price`` is NaN where no positive, finite price
+        liquidates the position; the check rows are then left out.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, or the arguments are
+        not single values (one position is explained at a time); also if
+        ``mmr`` names no shipped table, or ``maint_amount`` is not 0 with a tier
+        table.
+
+    Notes
+    -----
+    The number is :func:`isolated_liq_price`'s; the formula row shows::
+
+        linear:  P = (margin + cum - s*q*E) / (q*(mmr + fee) - s*q)
+        inverse: P = q*(mmr + fee + s) / (margin + cum + s*q/E)
+
+    or, under rules that value maintenance margin at entry,
+    ``P = E + (MM(E) - margin) / (s*q)``.
+
+    References
+    ----------
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts".
+    .. [2] docs/formulas.md, "Explaining a liquidation price".
 
     Examples
     --------
@@ -163,12 +232,84 @@ def explain_cross_liq_price(
     position: Any = 1,
     rules: Any = "binance",
 ) -> pd.DataFrame:
-    """A cross liquidation price laid open: the other positions' part, then the isolated steps.
+    """A cross liquidation price laid open: the other positions, then the steps [table of item, value, unit].
 
-    For position number ``position`` (counting from 1) of one account: the
-    wallet balance, the other positions' uPnL and maintenance margin at their
-    marks (Binance's UPNL1 and TMM1), the margin they leave behind the
-    position, and then :func:`explain_liq_price` with that margin.
+    Parameters
+    ----------
+    wallet_balance : float, array or Series
+        A cross account's balance after realized PnL, fees and funding, before
+        unrealized PnL [settlement asset]; any finite number (an account under
+        water is negative). One account: a single value.
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+        One row per position of the account.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+    close_fee_rate : float, array or Series
+        A fee to close counted inside maintenance margin, as a rate of notional
+        [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
+    position : int
+        Which position of the account the table explains, counting from 1; no
+        unit. Default 1.
+    rules : str, or an array or Series of str
+        An exchange's rule set: ``"binance"`` (the default), ``"bybit"``,
+        ``"bybit_uta"``, ``"bitmex"``, ``"okx"``, ``"gate"`` or
+        ``"hyperliquid"``, in any case, one for all rows or one per row
+        (docs/exchanges.md); no unit.
+
+    Returns
+    -------
+    table : DataFrame
+        Columns ``item``, ``value`` and ``unit``: one row per step, each value
+        with its unit in words ("quote per base", "decimal", "quote" or "coin"
+        for the settlement asset; no unit for labels).
+        First the position, the wallet balance, the other positions' uPnL and
+        maintenance margin at their marks (Binance's UPNL1 and TMM1) and the
+        margin they leave behind the position; then the rows of
+        :func:`explain_liq_price` with that margin. ``liq_price`` is NaN where
+        no positive, finite price liquidates; if the others' losses already
+        exceed the wallet, the table ends with that ``liq_price``.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, the arguments are
+        not single values or one column, or ``position`` is not between 1 and
+        the number of positions; also if ``mmr`` names no shipped table, or
+        ``maint_amount`` is not 0 with a tier table.
+
+    Notes
+    -----
+    The margin behind position ``i`` is
+    ``wallet_balance + UPNL1 - TMM1 = wallet_balance + sum over j != i of
+    (uPnL_j - MM_j)``, the others at their mark prices (at entry where the rules
+    value maintenance margin at entry); the liquidation price is then the
+    isolated one with that margin, as in :func:`cross_liq_price`.
+
+    References
+    ----------
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts". (UPNL1 and TMM1 printed in its cross example).
+    .. [2] docs/formulas.md, "Explaining a liquidation price".
 
     Examples
     --------
@@ -223,7 +364,64 @@ def explain_maint_margin(
     contract: Any = "linear",
     close_fee_rate: Any = 0.0,
 ) -> pd.DataFrame:
-    """A maintenance margin laid open: notional, tier, rate, amount, fee and the formula with numbers.
+    """A maintenance margin laid open, one row per step [table of item, value, unit].
+
+    Parameters
+    ----------
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+    close_fee_rate : float, array or Series
+        A fee to close counted inside maintenance margin, as a rate of notional
+        [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
+
+    Returns
+    -------
+    table : DataFrame
+        Columns ``item``, ``value`` and ``unit``: one row per step, each value
+        with its unit in words ("quote per base", "decimal", "quote" or "coin"
+        for the settlement asset; no unit for labels).
+        The rows: contract, size, mark price, notional, tier, mmr,
+        maint_amount, close_fee_rate, the formula with the numbers put in, and
+        ``maint_margin`` [settlement asset]. Never NaN: every input is checked
+        to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, or the arguments are
+        not single values (one position is explained at a time); also if
+        ``mmr`` names no shipped table, or ``maint_amount`` is not 0 with a tier
+        table.
+
+    Notes
+    -----
+    The number is :func:`maint_margin`'s:
+    ``MM = notional * (mmr + close_fee_rate) - maint_amount``, with the tier of
+    the notional at the mark price.
+
+    References
+    ----------
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts".
+    .. [2] Binance FAQ ceccfcfb4e3a45e3b48b0b1bb1a8ae46, "How to Calculate
+       Liquidation Price of Coin-M Futures Contracts".
+    .. [3] docs/formulas.md, "Maintenance margin" and "Explaining a liquidation price".
 
     Examples
     --------

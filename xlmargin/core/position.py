@@ -11,21 +11,50 @@ from .formulas import DEFAULT_MMR
 
 
 def notional(size: Any, price: Any, contract: Any = "linear") -> Any:
-    """Position value in the settlement asset.
+    """Position value: size x price (linear) or size / price (inverse) [settlement asset].
 
     Parameters
     ----------
-    size : float or array
-        Position size [base asset] (linear) or position value [quote] (inverse).
-    price : float or array
-        Price at which the position is valued [quote per base].
-    contract : {"linear", "inverse"}
-        Contract type; default ``"linear"``.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    price : float, array or Series
+        Any price at which the position is valued [quote per base]; > 0.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
 
     Returns
     -------
-    float or array
-        ``size * price`` [quote] (linear) or ``size / price`` [coin] (inverse).
+    notional : float, ndarray or Series
+        Position value [settlement asset]: [quote] for linear contracts, [coin]
+        for inverse ones; always > 0.
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    Linear: ``notional = size * price`` [quote]. Inverse:
+    ``notional = size / price`` [coin]. The side does not enter: a long and a
+    short of the same size have the same notional.
+
+    References
+    ----------
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts".
+    .. [2] Binance FAQ ceccfcfb4e3a45e3b48b0b1bb1a8ae46, "How to Calculate
+       Liquidation Price of Coin-M Futures Contracts".
+    .. [3] docs/formulas.md, "Notional".
 
     Examples
     --------
@@ -45,9 +74,58 @@ def notional(size: Any, price: Any, contract: Any = "linear") -> Any:
 def unrealized_pnl(side: Any, size: Any, entry_price: Any, mark_price: Any, contract: Any = "linear") -> Any:
     """Unrealized profit (+) or loss (-) at the mark price [settlement asset].
 
-    Linear: ``s * size * (mark - entry)`` [quote]. Inverse:
-    ``s * size * (1/entry - 1/mark)`` [coin]. ``s`` is +1 long, -1 short. The
-    margin mode does not enter: PnL is the same in isolated and cross mode.
+    Parameters
+    ----------
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+
+    Returns
+    -------
+    pnl : float, ndarray or Series
+        Unrealized PnL [settlement asset]: [quote] for linear contracts, [coin]
+        for inverse ones; a profit is positive, a loss negative.
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    With ``s`` +1 for a long and -1 for a short::
+
+        linear:  uPnL = s * size * (mark_price - entry_price)          [quote]
+        inverse: uPnL = s * size * (1/entry_price - 1/mark_price)      [coin]
+
+    A long profits when the price rises, a short when it falls. The margin mode
+    does not enter: PnL is the same in isolated and cross mode; the mode only
+    decides where a loss is taken from.
+
+    References
+    ----------
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts". (its cross example's UPNL1).
+    .. [2] Kraken support, "Equity Protection Process" (an inverse long's PnL in coin).
+    .. [3] docs/formulas.md, "Unrealized PnL".
 
     Examples
     --------
@@ -65,9 +143,51 @@ def unrealized_pnl(side: Any, size: Any, entry_price: Any, mark_price: Any, cont
 
 
 def initial_margin(size: Any, price: Any, leverage: Any, contract: Any = "linear") -> Any:
-    """Initial margin for a leverage: ``notional(size, price) / leverage`` [settlement asset].
+    """Initial margin for a leverage: notional / leverage [settlement asset].
 
-    ``price`` is usually the entry price [quote per base]; ``leverage`` [x] > 0.
+    Parameters
+    ----------
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    price : float, array or Series
+        Price at which the position is valued, usually the entry price
+        [quote per base]; > 0.
+    leverage : float, array or Series
+        Leverage, notional / initial margin [x]; > 0.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+
+    Returns
+    -------
+    initial_margin : float, ndarray or Series
+        Initial margin, needed to open the position [settlement asset]; > 0.
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    ``IM = notional(size, price) / leverage``: ``size * price / leverage``
+    (linear) or ``size / price / leverage`` (inverse). Lower initial margin is
+    higher leverage. Fees to open are not included (:func:`max_position_size`
+    takes them).
+
+    References
+    ----------
+    .. [1] Gate help centre, futures initial margin (its example: 0.1 BTC at
+       50,000 with 25x needs 200 USDT; tests/test_exchange_rules.py).
+    .. [2] docs/formulas.md, "Initial margin".
 
     Examples
     --------
@@ -91,25 +211,69 @@ def maint_margin(
 ) -> Any:
     """Maintenance margin at the mark price [settlement asset].
 
-    ``MM = notional(mark) * (mmr + close_fee_rate) - maint_amount``. With a
-    tier table as ``mmr``, the rate and amount are those of the tier that holds
-    the notional at the mark price.
-
     Parameters
     ----------
-    size : float or array
-        [base asset] (linear) or [quote] (inverse).
-    mark_price : float or array
-        [quote per base].
-    mmr : float, array, TierTable or str
-        Maintenance margin rate [decimal], or a tier table (or the name of a
-        shipped one, see :meth:`TierTable.available`). Default 0.005.
-    maint_amount : float or array
-        Maintenance amount ("cum") [settlement asset]; 0 with a tier table.
-    contract : {"linear", "inverse"}
-    close_fee_rate : float or array
-        Fee to close counted inside maintenance margin, as a rate of the
-        notional [decimal]; 0 under Binance's rules (the default).
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+    close_fee_rate : float, array or Series
+        A fee to close counted inside maintenance margin, as a rate of notional
+        [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
+
+    Returns
+    -------
+    maint_margin : float, ndarray or Series
+        Maintenance margin [settlement asset]: [quote] for linear contracts,
+        [coin] for inverse ones.
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        Never NaN: every input is checked to be finite. (A flat
+        ``maint_amount`` larger than notional x mmr makes it negative.)
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if ``mmr`` names no shipped table, or ``maint_amount`` is not 0
+        with a tier table.
+
+    Notes
+    -----
+    ::
+
+        MM = notional(mark_price) * (mmr + close_fee_rate) - maint_amount
+
+    with ``notional = size * mark_price`` (linear) or ``size / mark_price``
+    (inverse). With a tier table as ``mmr``, the rate and amount are those of
+    the tier that holds the notional at the mark price (floor < notional <= cap).
+
+    References
+    ----------
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts". (a 264,000 USDT position in the 1 % tier, amount 1,300).
+    .. [2] Binance FAQ ceccfcfb4e3a45e3b48b0b1bb1a8ae46, "How to Calculate
+       Liquidation Price of Coin-M Futures Contracts". (100 contracts of 100 USD at 25,000, 0.4 %: 0.0016 BTC).
+    .. [3] Bybit help centre, "Maintenance Margin (USDT Contract)".
+    .. [4] Hyperliquid docs, "Margining".
+    .. [5] docs/formulas.md, "Maintenance margin".
 
     Examples
     --------
@@ -141,40 +305,93 @@ def isolated_liq_price(
 ) -> Any:
     """Isolated-margin liquidation price [quote per base]; NaN where there is none.
 
+    Parameters
+    ----------
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    margin : float, array or Series
+        Margin assigned to the isolated position, including margin added by
+        hand and funding received (less funding paid) [settlement asset]; >= 0.
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+        The tier is that of the notional at the liquidation price (at entry
+        under rules that value maintenance margin at entry).
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+    close_fee_rate : float, array or Series
+        A fee to close counted inside maintenance margin, as a rate of notional
+        [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
+    rules : str, or an array or Series of str
+        An exchange's rule set: ``"binance"`` (the default), ``"bybit"``,
+        ``"bybit_uta"``, ``"bitmex"``, ``"okx"``, ``"gate"`` or
+        ``"hyperliquid"``, in any case, one for all rows or one per row
+        (docs/exchanges.md); no unit.
+        With ``"bybit"`` or ``"bitmex"`` maintenance margin is valued at the
+        entry notional; see Notes.
+
+    Returns
+    -------
+    liq_price : float, ndarray or Series
+        Liquidation price [quote per base]: where margin + uPnL falls to the
+        maintenance margin.
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        NaN where no positive, finite price liquidates the position, e.g. a
+        linear long whose margin covers its whole notional (never 0).
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if ``mmr`` names no shipped table, or ``maint_amount`` is not 0
+        with a tier table.
+
+    Notes
+    -----
     The price ``P`` at which ``margin + uPnL(P) = MM(P)``::
 
         linear:  P = (margin + cum - s*size*entry) / (size*mmr - s*size)
         inverse: P = size*(mmr + s) / (margin + cum + s*size/entry)
 
-    with ``s`` +1 long, -1 short (``mmr`` includes ``close_fee_rate``). With a
-    tier table, ``mmr`` and ``cum`` are those of the tier of the notional *at
-    the liquidation price*. A long lies below the entry, a short above, as long
-    as the margin exceeds the maintenance margin at entry.
+    with ``s`` +1 long, -1 short, ``cum`` the maintenance amount (``mmr``
+    includes ``close_fee_rate``). With a tier table, ``mmr`` and ``cum`` are
+    those of the tier of the notional *at the liquidation price*. A long lies
+    below the entry, a short above, as long as the margin exceeds the
+    maintenance margin at entry.
 
-    Parameters
+    Under rules that value maintenance margin at the entry notional (``"bybit"``,
+    ``"bitmex"``): ``P = E + (MM(E) - margin) / (s*size)`` (linear), and
+    ``1/P = 1/E + (margin - MM(E)) / (s*size)`` (inverse).
+
+    References
     ----------
-    side : str or int
-        ``"long"``/``"short"`` or 1/-1.
-    size : float or array
-        [base asset] (linear) or [quote] (inverse), > 0.
-    entry_price : float or array
-        [quote per base], > 0.
-    margin : float or array
-        Margin assigned to the position [settlement asset], >= 0. Include any
-        margin added by hand and funding received (or subtract funding paid).
-    mmr, maint_amount, contract, close_fee_rate
-        As in :func:`maint_margin`.
-    rules : str or array of str
-        Exchange rule set, or one per row (see :mod:`xlmargin.rules`); default
-        ``"binance"``. With ``"bybit"`` or ``"bitmex"`` maintenance margin is
-        valued at the entry notional: ``P = E + (MM(E) - margin) / (s*size)``
-        (linear), and the same in ``1/P`` for inverse contracts.
-
-    Returns
-    -------
-    float or array
-        NaN where no positive finite price liquidates the position, e.g. a
-        linear long whose margin covers its whole notional.
+    .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts".
+    .. [2] Binance FAQ ceccfcfb4e3a45e3b48b0b1bb1a8ae46, "How to Calculate
+       Liquidation Price of Coin-M Futures Contracts".
+    .. [3] Bybit help centre, "Liquidation Price (USDT Contract)" (article 900000181046).
+    .. [4] Bybit, "Trading Rules: Liquidation Process (Unified Trading Account)".
+    .. [5] BitMEX, "Isolated and Cross Margin Examples".
+    .. [6] Kraken support, "Equity Protection Process".
+    .. [7] Phemex help centre, "liq-price-for-USDTM".
+    .. [8] docs/formulas.md, "Isolated liquidation price"; docs/exchanges.md.
 
     Examples
     --------
@@ -201,10 +418,67 @@ def isolated_liq_price(
 def bankruptcy_price(
     side: Any, size: Any, entry_price: Any, margin: Any, contract: Any = "linear", close_fee_rate: Any = 0.0
 ) -> Any:
-    """Price at which the position's margin is used up [quote per base].
+    """Price at which the position's margin is used up [quote per base]; NaN where there is none.
 
-    Where ``margin + uPnL(P) = close fee at P``: the liquidation formula with a
-    zero maintenance rate. NaN where there is none.
+    Parameters
+    ----------
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    margin : float, array or Series
+        Margin assigned to the isolated position, including margin added by
+        hand and funding received (less funding paid) [settlement asset]; >= 0.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+    close_fee_rate : float, array or Series
+        A fee to close counted inside maintenance margin, as a rate of notional
+        [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
+
+    Returns
+    -------
+    bankruptcy_price : float, ndarray or Series
+        Bankruptcy price [quote per base]: where margin + uPnL reaches zero (or
+        the fee to close).
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        NaN where no positive, finite price uses the margin up, e.g. a linear
+        long whose margin covers its whole notional (never 0).
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    Where ``margin + uPnL(P) = close_fee_rate * notional(P)``: the liquidation
+    formula of :func:`isolated_liq_price` with ``mmr = 0`` and
+    ``maint_amount = 0``::
+
+        linear:  P = (margin - s*size*entry) / (size*close_fee_rate - s*size)
+        inverse: P = size*(close_fee_rate + s) / (margin + s*size/entry)
+
+    An isolated position never loses more than its margin: between the
+    liquidation and the bankruptcy price lies what the exchange keeps.
+
+    References
+    ----------
+    .. [1] Bybit help centre, "Bankruptcy Price (USDT Contract)".
+    .. [2] Bybit help centre, "How to calculate Liquidation Price (Inverse
+       Contract)" (article 360039261334).
+    .. [3] Kraken support, "Equity Protection Process".
+    .. [4] BitMEX, "Isolated and Cross Margin Examples".
+    .. [5] docs/formulas.md, "Bankruptcy price".
 
     Examples
     --------
@@ -228,10 +502,69 @@ def margin_for_liq_price(
 ) -> Any:
     """Isolated margin that puts the liquidation price at ``liq_price`` [settlement asset].
 
-    The inverse of :func:`isolated_liq_price`: ``margin = MM(L) - uPnL(L)``.
-    Subtract the current margin to get the amount to add (positive) or that
-    could be removed (negative). With a tier table the tier is that of the
-    notional at ``liq_price``. A negative result means no margin achieves it.
+    Parameters
+    ----------
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    entry_price : float, array or Series
+        Average price at which the position was opened [quote per base]; > 0.
+    liq_price : float, array or Series
+        The wanted liquidation price [quote per base]; > 0.
+    mmr : float, array, Series, TierTable or str
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
+        table, or a shipped table's name (:meth:`TierTable.available`), whose
+        tier of the notional gives the rate and amount. Default 0.005.
+        The tier is that of the notional at ``liq_price``.
+    maint_amount : float, array or Series
+        Maintenance amount ("cum"), deducted from notional x mmr so that
+        maintenance margin is continuous across tiers [settlement asset]; >= 0.
+        Default 0; leave it at 0 with a tier table (the table has its own).
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+    close_fee_rate : float, array or Series
+        A fee to close counted inside maintenance margin, as a rate of notional
+        [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
+
+    Returns
+    -------
+    margin : float, ndarray or Series
+        Isolated margin [settlement asset]. Subtract the current margin to get
+        the amount to add (positive) or that could be removed (negative). A
+        negative result means no margin achieves it (a long's wanted price
+        above its entry, a short's below).
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+        Also if ``mmr`` names no shipped table, or ``maint_amount`` is not 0
+        with a tier table.
+
+    Notes
+    -----
+    The inverse of :func:`isolated_liq_price`: at the wanted price ``L``,
+    ``margin = MM(L) - uPnL(L)``, with ``MM(L) = notional(L) * (mmr +
+    close_fee_rate) - maint_amount`` in the tier of ``notional(L)``. Binance's
+    rules (maintenance margin at the price) are assumed.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Margin for a wanted liquidation price" (no
+       exchange publishes this inverse; it is derived from [2]).
+    .. [2] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+       Liquidation Price of USDⓈ-M Futures Contracts".
 
     Examples
     --------
@@ -256,9 +589,57 @@ def funding_payment(
 ) -> Any:
     """Funding received (+) or paid (-) over ``intervals`` funding periods [settlement asset].
 
-    ``-s * notional(mark) * funding_rate * intervals``: with a positive rate,
-    longs pay and shorts receive. In isolated mode it is added to the
-    position's margin; in cross mode to the wallet balance.
+    Parameters
+    ----------
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+    size : float, array or Series
+        Position size: quantity of the base asset (linear) [base asset], or
+        position value in quote currency, contracts x contract size (inverse)
+        [quote]; > 0.
+    mark_price : float, array or Series
+        The exchange's fair price, used for PnL, maintenance margin and
+        liquidation [quote per base]; > 0.
+    funding_rate : float, array or Series
+        Funding rate per interval; positive: longs pay shorts [decimal: 0.0001
+        is 0.01 %]; any finite number.
+    intervals : float, array or Series
+        Number of funding intervals (8 h each on most exchanges) [count]; >= 0.
+        Default 1.
+    contract : {"linear", "inverse"}, or an array or Series of them
+        ``"linear"`` (USDT-margined, the default) or ``"inverse"``
+        (coin-margined), in any case; no unit.
+
+    Returns
+    -------
+    funding : float, ndarray or Series
+        Funding [settlement asset]: received is positive, paid negative.
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        Never NaN: every input is checked to be finite.
+
+    Raises
+    ------
+    InputError
+        If an argument is outside the values given above, a choice is unknown,
+        or the arguments do not broadcast; the message names the argument and,
+        for arrays, the first bad row counting from 1.
+
+    Notes
+    -----
+    ``funding = -s * notional(mark_price) * funding_rate * intervals`` with
+    ``s`` +1 long, -1 short: with a positive rate longs pay and shorts receive.
+    In isolated mode it is added to the position's margin (so it moves the
+    liquidation price); in cross mode to the wallet balance. The mark price is
+    held over the intervals.
+
+    References
+    ----------
+    .. [1] docs/formulas.md, "Funding" (SPEC worked example W6).
+    .. [2] Bybit, "Liquidation Price Calculation under Isolated Mode (Unified
+       Trading Account)", 2024 version (funding taken from an isolated margin).
 
     Examples
     --------

@@ -114,11 +114,63 @@ SCREEN = {"binance": "cut", "bybit": "away", "bybit_uta": "away", "gate": "away"
 def price_on_screen(liq_price: Any, side: Any, tick: Any, rules: Any = "binance") -> Any:
     """A liquidation price as the exchange shows it on its price tick [quote per base].
 
+    Parameters
+    ----------
+    liq_price : float, array or Series
+        Liquidation price as xlmargin gives it, exact [quote per base]; NaN
+        where there is none.
+    side : str or int, array or Series
+        Long (profits when the price rises) or short: ``"long"``/``"short"``
+        in any case, or 1/-1; no unit.
+    tick : float, array or Series
+        The smallest price step of the contract [quote per base]; > 0.
+    rules : str, or an array or Series of str
+        An exchange's rule set: ``"binance"`` (the default), ``"bybit"``,
+        ``"bybit_uta"``, ``"bitmex"``, ``"okx"``, ``"gate"`` or
+        ``"hyperliquid"``, in any case, one for all rows or one per row
+        (docs/exchanges.md); no unit.
+
+    Returns
+    -------
+    price : float, ndarray or Series
+        The price on the exchange's screen [quote per base].
+        A float if every argument is a scalar, an ndarray of the broadcast
+        shape if any is an array, a Series on the shared index if any is a
+        Series.
+        NaN where ``liq_price`` is NaN (no liquidation price).
+
+    Raises
+    ------
+    InputError
+        If ``liq_price`` is not a number, ``side`` is not long/short or 1/-1,
+        ``tick`` is not a finite number > 0, a rule set is unknown, or the
+        arguments do not broadcast.
+
+    Notes
+    -----
     xlmargin's prices are exact; exchanges show them on their tick, each its
-    own way: Binance's calculator cuts to the tick; Bybit and Gate round a
-    long's price up and a short's down (toward liquidating later than exact);
-    OKX shows the exact price moved one tick toward the entry (observed in its
-    API outputs, not documented); BitMEX and Hyperliquid are left as they are.
+    own way, with ``n = liq_price / tick``:
+
+    * ``"binance"``: its calculator cuts to the tick, ``floor(n) * tick``;
+    * ``"bybit"``, ``"bybit_uta"``, ``"gate"``: a long's price is rounded up,
+      a short's down (toward the entry: the position is shown liquidating no
+      later than at the exact price);
+    * ``"okx"``: the exact price moved one tick toward the entry,
+      ``(n + s) * tick`` with ``s`` +1 long, -1 short (observed in its API
+      outputs, not documented);
+    * ``"bitmex"``, ``"hyperliquid"``: left as they are.
+
+    References
+    ----------
+    .. [1] Bybit help centre, "How to calculate Liquidation Price (Inverse
+       Contract)" (article 360039261334): 5,739.50 on a 0.5 tick.
+    .. [2] Binance developer forum, "Coin-Margined Futures Liquidation Price
+       Calculation Help - CM variable" (dev.binance.vision, thread 6292):
+       33,599.40, cut to the 0.1 tick.
+    .. [3] OKX's ``liqPx`` of live isolated swaps from its API, and Gate's
+       liquidation prices of live positions (freqtrade issue #8300, ccxt PRs
+       #13130 and #11143), as recorded in tests/test_exchange_rules.py.
+    .. [4] docs/exchanges.md, "On the exchange's screen".
 
     Examples
     --------
@@ -143,10 +195,40 @@ def price_on_screen(liq_price: Any, side: Any, tick: Any, rules: Any = "binance"
 
 
 def hyperliquid_mmr(max_leverage: Any) -> Any:
-    """Hyperliquid's maintenance margin rate: half the initial margin at the asset's max leverage.
+    """Hyperliquid's maintenance margin rate: half the initial margin at max leverage [decimal].
 
-    ``mmr = 1 / (2 * max_leverage)`` [decimal]. A 20x asset: 2.5 %; a 50x one: 1 %.
+    Parameters
+    ----------
+    max_leverage : float or array
+        The highest leverage the asset allows on Hyperliquid [x]; a finite
+        number > 0.
 
+    Returns
+    -------
+    mmr : float or ndarray
+        Maintenance margin rate [decimal: 0.005 is 0.5 %], to pass as ``mmr``
+        with ``rules="hyperliquid"``. A float for a scalar, an ndarray
+        otherwise (a Series comes back as an ndarray). Never NaN: a NaN
+        ``max_leverage`` is an error.
+
+    Raises
+    ------
+    InputError
+        If any ``max_leverage`` is not a finite number > 0 (no row is named).
+
+    Notes
+    -----
+    ``mmr = 1 / (2 * max_leverage)``: a 20x asset's rate is 2.5 %, a 50x one's
+    1 %. Maintenance margin is then ``notional * mmr`` (no maintenance amount).
+
+    References
+    ----------
+    .. [1] Hyperliquid docs, "Margining" (a 10,000 USD position on a 20x asset
+       needs 250 USD of maintenance margin).
+    .. [2] docs/exchanges.md, "Exchange rule sets".
+
+    Examples
+    --------
     >>> hyperliquid_mmr(20), hyperliquid_mmr(50)
     (0.025, 0.01)
     """

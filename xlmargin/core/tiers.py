@@ -153,14 +153,89 @@ class TierTable:
         return len(self.mmr)
 
     def tier_index(self, notional: Any) -> np.ndarray:
-        """0-based tier of each notional [settlement asset] (floor < notional <= cap)."""
+        """0-based tier of each notional [tier number from 0; no unit].
+
+        Parameters
+        ----------
+        notional : float or array
+            Position value: size x price (linear) or size / price (inverse)
+            [settlement asset]; >= 0.
+
+        Returns
+        -------
+        index : ndarray of int
+            The tier of each notional, 0 for the first (a 0-d array for a
+            scalar); no unit.
+            Never NaN; a NaN notional gets the last tier and a negative one the
+            first (the input is not checked: the formulas check it before).
+
+        Raises
+        ------
+        ValueError
+            If ``notional`` cannot be read as numbers (numpy's conversion; not an
+            ``InputError``).
+
+        Notes
+        -----
+        A notional ``n`` [settlement asset] falls in the tier with
+        ``notional_floor < n <= notional_cap`` (a zero notional in the first tier,
+        beyond the last cap in the last tier); maintenance margin is
+        ``n * mmr - maint_amount``. The amounts are consistent (MM continuous) when
+        ``maint_amount[i] = maint_amount[i-1] + notional_floor[i] * (mmr[i] - mmr[i-1])``,
+        which is how a missing amount column is rebuilt.
+
+        References
+        ----------
+        .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+           Liquidation Price of USDⓈ-M Futures Contracts". (maintenance amount 250,000 x (1 % - 0.5 %) + 50 = 1,300).
+        .. [2] docs/formulas.md, "Tiers".
+
+        Examples
+        --------
+        >>> tiers = TierTable.from_rows([[0, 50_000, 125, 0.004, 0], [50_000, 250_000, 100, 0.005, 50]])
+        >>> tiers.tier_index([10_000, 50_000, 1e9]).tolist()
+        [0, 0, 1]
+        """
         return tier_of(self.notional_floor, np.asarray(notional, dtype=np.float64))
 
     def max_notional(self, leverage: Any) -> np.ndarray:
-        """Largest notional [settlement asset] a position may have at ``leverage``.
+        """Largest notional a position may have at ``leverage`` [settlement asset].
 
-        It is the cap of the highest tier whose ``max_leverage`` allows the
-        leverage; NaN where no tier allows it.
+        Parameters
+        ----------
+        leverage : float or array
+            Leverage, notional / initial margin [x]; > 0.
+
+        Returns
+        -------
+        max_notional : ndarray
+            The cap of the highest tier whose ``max_leverage`` allows ``leverage``
+            [settlement asset], in the shape of ``leverage`` (0-d for a scalar);
+            ``inf`` where the last tier (with no cap) allows it. NaN where no tier
+            allows the leverage.
+
+        Raises
+        ------
+        ValueError
+            If ``leverage`` cannot be read as numbers (numpy's conversion; not an
+            ``InputError``).
+
+        Notes
+        -----
+        ``max_notional = max(notional_cap[k] for tiers k with max_leverage[k] >= leverage)``.
+        :func:`max_position_size` caps its notional with it.
+
+        References
+        ----------
+        .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+           Liquidation Price of USDⓈ-M Futures Contracts". (maintenance amount 250,000 x (1 % - 0.5 %) + 50 = 1,300).
+        .. [2] docs/formulas.md, "Tiers".
+
+        Examples
+        --------
+        >>> tiers = TierTable.from_rows([[0, 50_000, 125, 0.004, 0], [50_000, 250_000, 100, 0.005, 50]])
+        >>> tiers.max_notional([100, 125, 150]).tolist()
+        [250000.0, 50000.0, nan]
         """
         lev = np.asarray(leverage, dtype=np.float64)
         allowed = self.max_leverage[None, :] >= lev.reshape(-1, 1)
@@ -168,7 +243,42 @@ class TierTable:
         return np.where(caps > 0, caps, np.nan).reshape(lev.shape)
 
     def to_frame(self) -> pd.DataFrame:
-        """The table as a DataFrame with the columns of :data:`COLUMNS`."""
+        """The table as a DataFrame, one row per tier [settlement asset, x, decimal].
+
+        Returns
+        -------
+        frame : DataFrame
+            Columns ``notional_floor``, ``notional_cap``, ``maint_amount``
+            [settlement asset], ``max_leverage`` [x] and ``mmr`` [decimal], in the
+            order of :data:`COLUMNS`. Never NaN (a last tier without a cap has
+            ``inf``).
+
+        Raises
+        ------
+        Nothing
+            The table was validated when it was built (``InputError`` and
+            ``TierTableError`` come from the loaders).
+
+        Notes
+        -----
+        A notional ``n`` [settlement asset] falls in the tier with
+        ``notional_floor < n <= notional_cap`` (a zero notional in the first tier,
+        beyond the last cap in the last tier); maintenance margin is
+        ``n * mmr - maint_amount``. The amounts are consistent (MM continuous) when
+        ``maint_amount[i] = maint_amount[i-1] + notional_floor[i] * (mmr[i] - mmr[i-1])``,
+        which is how a missing amount column is rebuilt.
+
+        References
+        ----------
+        .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+           Liquidation Price of USDⓈ-M Futures Contracts". (maintenance amount 250,000 x (1 % - 0.5 %) + 50 = 1,300).
+        .. [2] docs/formulas.md, "Tiers".
+
+        Examples
+        --------
+        >>> TierTable.from_rows([[0, 50_000, 125, 0.004, 0], [50_000, None, 100, 0.005, 50]]).to_frame().shape
+        (2, 5)
+        """
         return pd.DataFrame({name: getattr(self, name) for name in COLUMNS})
 
     def __repr__(self) -> str:
@@ -177,11 +287,64 @@ class TierTable:
     # -- loaders ------------------------------------------------------------
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, meta: dict[str, str] | None = None) -> TierTable:
-        """Build from a DataFrame with the columns of :data:`COLUMNS`.
+        """Build a tier table from a DataFrame with the columns of :data:`COLUMNS` [TierTable].
 
-        ``maint_amount`` may be missing (or all empty): it is then rebuilt
-        from the floors and rates so that maintenance margin is continuous. An
-        empty cap in the last tier means no cap.
+        Parameters
+        ----------
+        frame : DataFrame
+            One row per tier with the columns ``notional_floor``, ``notional_cap``,
+            ``maint_amount`` [settlement asset], ``max_leverage`` [x] and ``mmr``
+            [decimal]. ``maint_amount`` may be missing or all empty: it is then
+            rebuilt so that maintenance margin is continuous. An empty cap in the
+            last tier means no cap.
+        meta : dict of str, optional
+            Free-form provenance (exchange, contract, notional_unit, figures_date,
+            source); no unit.
+
+        Returns
+        -------
+        tiers : TierTable
+            The validated table [notional_floor, notional_cap and maint_amount in
+            settlement asset, max_leverage in x, mmr decimal]. Never NaN: a table
+            with NaN (other than an empty last cap or an all-empty maint_amount
+            column, which are filled in) is refused.
+
+        Raises
+        ------
+        TierTableError
+            If the table cannot be used: a column missing or not numeric, no rows,
+            a floor not >= 0 or not starting at 0, a cap not above its floor, tiers
+            not contiguous, an infinite cap before the last tier, an mmr outside
+            [0, 1), a max_leverage not finite > 0, or a non-finite maint_amount
+            (the message names the row).
+
+        Warns
+        -----
+        TierTableWarning
+            If the maintenance amounts make maintenance margin jump at a tier
+            boundary (the table is usable; the warning gives the consistent amount).
+
+        Notes
+        -----
+        A notional ``n`` [settlement asset] falls in the tier with
+        ``notional_floor < n <= notional_cap`` (a zero notional in the first tier,
+        beyond the last cap in the last tier); maintenance margin is
+        ``n * mmr - maint_amount``. The amounts are consistent (MM continuous) when
+        ``maint_amount[i] = maint_amount[i-1] + notional_floor[i] * (mmr[i] - mmr[i-1])``,
+        which is how a missing amount column is rebuilt.
+
+        References
+        ----------
+        .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+           Liquidation Price of USDⓈ-M Futures Contracts". (maintenance amount 250,000 x (1 % - 0.5 %) + 50 = 1,300).
+        .. [2] docs/formulas.md, "Tiers".
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"notional_floor": [0, 50_000], "notional_cap": [50_000, None],
+        ...                       "max_leverage": [125, 100], "mmr": [0.004, 0.005]})
+        >>> TierTable.from_frame(frame).maint_amount.tolist()
+        [0.0, 50.0]
         """
         missing = [c for c in COLUMNS[:4] if c not in frame.columns]
         if missing:
@@ -197,13 +360,66 @@ class TierTable:
 
     @classmethod
     def from_rows(cls, rows: Sequence[Sequence[Any]], meta: dict[str, str] | None = None) -> TierTable:
-        """Build from a 2-D list, as Excel passes a range.
+        """Build a tier table from a 2-D list, as Excel passes a range [TierTable].
 
-        Columns in the order of :data:`COLUMNS`; the fifth (``maint_amount``)
-        may be left out or left empty to have it rebuilt. A first row of text
-        is taken as a header and skipped; wholly empty rows are dropped; an
-        empty cap in the last tier means no cap. Errors give the row of the
-        range as passed (header included).
+        Parameters
+        ----------
+        rows : list of lists
+            One row per tier, columns in the order of :data:`COLUMNS`:
+            notional_floor, notional_cap [settlement asset], max_leverage [x], mmr
+            [decimal], maint_amount [settlement asset]. The fifth may be left out or
+            left empty to have it rebuilt. A first row of text is a header and is
+            skipped; wholly empty rows are dropped; an empty cap in the last tier
+            means no cap.
+        meta : dict of str, optional
+            Free-form provenance (exchange, contract, notional_unit, figures_date,
+            source); no unit.
+
+        Returns
+        -------
+        tiers : TierTable
+            The validated table [notional_floor, notional_cap and maint_amount in
+            settlement asset, max_leverage in x, mmr decimal]. Never NaN: a table
+            with NaN (other than an empty last cap or an all-empty maint_amount
+            column, which are filled in) is refused.
+
+        Raises
+        ------
+        TierTableError
+            If the table cannot be used: a column missing or not numeric, no rows,
+            a floor not >= 0 or not starting at 0, a cap not above its floor, tiers
+            not contiguous, an infinite cap before the last tier, an mmr outside
+            [0, 1), a max_leverage not finite > 0, or a non-finite maint_amount
+            (the message names the row).
+            Also if a row has not 4 or 5 columns. The row is that of the range as
+            passed, header included.
+
+        Warns
+        -----
+        TierTableWarning
+            If the maintenance amounts make maintenance margin jump at a tier
+            boundary (the table is usable; the warning gives the consistent amount).
+
+        Notes
+        -----
+        A notional ``n`` [settlement asset] falls in the tier with
+        ``notional_floor < n <= notional_cap`` (a zero notional in the first tier,
+        beyond the last cap in the last tier); maintenance margin is
+        ``n * mmr - maint_amount``. The amounts are consistent (MM continuous) when
+        ``maint_amount[i] = maint_amount[i-1] + notional_floor[i] * (mmr[i] - mmr[i-1])``,
+        which is how a missing amount column is rebuilt.
+
+        References
+        ----------
+        .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+           Liquidation Price of USDⓈ-M Futures Contracts". (maintenance amount 250,000 x (1 % - 0.5 %) + 50 = 1,300).
+        .. [2] docs/formulas.md, "Tiers".
+
+        Examples
+        --------
+        >>> TierTable.from_rows([["notional_floor", "notional_cap", "max_leverage", "mmr", "maint_amount"],
+        ...                      [0, 50_000, 125, 0.004, None], [50_000, None, 100, 0.005, None]]).maint_amount.tolist()
+        [0.0, 50.0]
         """
         empty = (None, "")
         numbered = [(n, list(r)) for n, r in enumerate(rows, start=1) if any(v not in empty for v in r)]
@@ -223,17 +439,18 @@ class TierTable:
     @classmethod
     def from_ccxt(cls, tiers: Any, symbol: str | None = None, contract_size: float | None = None,
                   price: float | None = None, contract: str = "linear") -> TierTable:
-        """Build from ccxt's unified leverage-tier structure (``exchange.fetch_leverage_tiers()``).
+        """Build a tier table from ccxt's unified leverage-tier structure [TierTable].
 
         Parameters
         ----------
         tiers : list of dict, or dict of str to list
             The tiers of one market, or the dict by symbol that
-            ``fetch_leverage_tiers`` returns (then ``symbol`` picks the market).
-            Each tier has ``minNotional``, ``maxNotional``, ``maxLeverage`` and
-            ``maintenanceMarginRate``.
+            ``fetch_leverage_tiers`` returns (then ``symbol`` picks the market);
+            no unit. Each tier has ``minNotional``, ``maxNotional``,
+            ``maxLeverage`` and ``maintenanceMarginRate``.
         symbol : str, optional
-            The market, where ``tiers`` is the dict by symbol.
+            The market to take from a dict by symbol (ccxt's symbol, e.g.
+            ``"BTC/USDT:USDT"``); no unit. Also the table's ``meta["name"]``.
         contract_size : float, optional
             The market's ``contractSize`` [base asset per contract for linear,
             quote per contract for inverse], for exchanges whose tiers ccxt
@@ -242,19 +459,28 @@ class TierTable:
             The price [quote per base] at which tiers in contracts are turned
             into notional (the mark price): such a table is exact at that price.
         contract : {"linear", "inverse"}
-            Whether the notional is in quote (``contracts * contract_size * price``)
-            or in coin (``contracts * contract_size / price``).
+            ``"linear"`` (the default: notional in quote, ``contracts *
+            contract_size * price``) or ``"inverse"`` (in coin, ``contracts *
+            contract_size / price``); no unit.
 
         Returns
         -------
-        TierTable
-            With ``meta`` saying where the table came from and what was converted.
+        tiers : TierTable
+            The validated table [notional_floor, notional_cap and maint_amount in
+            settlement asset, max_leverage in x, mmr decimal], with ``meta`` saying
+            where it came from and what was converted. Never NaN.
 
         Raises
         ------
         TierTableError
             If the market is missing, if tiers in contracts come without
             ``contract_size`` and ``price``, or if the table is malformed.
+
+        Warns
+        -----
+        TierTableWarning
+            If the maintenance amounts make maintenance margin jump at a tier
+            boundary, or if ccxt gave some tiers' amounts but not all (all are rebuilt).
 
         Notes
         -----
@@ -264,6 +490,14 @@ class TierTable:
         :class:`~xlmargin.errors.TierTableWarning` when some tiers had one).
         Tiers counted in whole contracts (OKX: 0-6500, 6501-12000, ...) start
         where the previous one ends. Nothing here touches the network.
+
+        References
+        ----------
+        .. [1] ccxt's manual, the leverage tier structure of
+           ``fetch_leverage_tiers`` (as recorded in tests/test_tiers.py).
+        .. [2] OKX API, ``GET /api/v5/public/position-tiers``: ``minSz``/``maxSz``
+           are numbers of contracts.
+        .. [3] docs/formulas.md, "Tiers".
 
         Examples
         --------
@@ -293,10 +527,62 @@ class TierTable:
 
     @classmethod
     def from_csv(cls, path: str | PathLike[str]) -> TierTable:
-        """Read a CSV file with a header of :data:`COLUMNS`.
+        """Read a tier table from a CSV file with a header of :data:`COLUMNS` [TierTable].
 
-        Lines starting with ``#`` before the header are provenance, written
-        as ``# key: value``; they become :attr:`meta`.
+        Parameters
+        ----------
+        path : str or path-like
+            The CSV file (UTF-8), no unit: columns notional_floor, notional_cap
+            [settlement asset], max_leverage [x], mmr [decimal] and optionally
+            maint_amount [settlement asset]. Lines starting with ``#`` before the
+            header are provenance, written as ``# key: value``; they become
+            :attr:`meta`.
+
+        Returns
+        -------
+        tiers : TierTable
+            The validated table [notional_floor, notional_cap and maint_amount in
+            settlement asset, max_leverage in x, mmr decimal]. Never NaN: a table
+            with NaN (other than an empty last cap or an all-empty maint_amount
+            column, which are filled in) is refused.
+
+        Raises
+        ------
+        TierTableError
+            If the table cannot be used: a column missing or not numeric, no rows,
+            a floor not >= 0 or not starting at 0, a cap not above its floor, tiers
+            not contiguous, an infinite cap before the last tier, an mmr outside
+            [0, 1), a max_leverage not finite > 0, or a non-finite maint_amount
+            (the message names the row).
+        OSError
+            If the file cannot be read.
+
+        Warns
+        -----
+        TierTableWarning
+            If the maintenance amounts make maintenance margin jump at a tier
+            boundary (the table is usable; the warning gives the consistent amount).
+
+        Notes
+        -----
+        A notional ``n`` [settlement asset] falls in the tier with
+        ``notional_floor < n <= notional_cap`` (a zero notional in the first tier,
+        beyond the last cap in the last tier); maintenance margin is
+        ``n * mmr - maint_amount``. The amounts are consistent (MM continuous) when
+        ``maint_amount[i] = maint_amount[i-1] + notional_floor[i] * (mmr[i] - mmr[i-1])``,
+        which is how a missing amount column is rebuilt.
+
+        References
+        ----------
+        .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+           Liquidation Price of USDⓈ-M Futures Contracts". (maintenance amount 250,000 x (1 % - 0.5 %) + 50 = 1,300).
+        .. [2] docs/formulas.md, "Tiers".
+
+        Examples
+        --------
+        >>> shipped = resources.files("xlmargin.core") / "data/tiers/binance_usdm_btcusdt.csv"
+        >>> TierTable.from_csv(shipped).meta["exchange"]
+        'Binance USDⓈ-M futures'
         """
         with open(path, encoding="utf-8") as handle:
             return cls._read_csv(handle, {})
@@ -314,10 +600,47 @@ class TierTable:
 
     @classmethod
     def load(cls, name: str) -> TierTable:
-        """One of the tier tables shipped with xlmargin, by name.
+        """One of the tier tables shipped with xlmargin, by name [TierTable].
 
+        Parameters
+        ----------
+        name : str
+            The shipped table's name, one of :meth:`available`; no unit.
+
+        Returns
+        -------
+        tiers : TierTable
+            The validated table [notional_floor, notional_cap and maint_amount in
+            settlement asset, max_leverage in x, mmr decimal]. Never NaN: a table
+            with NaN (other than an empty last cap or an all-empty maint_amount
+            column, which are filled in) is refused.
+            Each shipped table's ``meta`` gives its exchange, contract,
+            notional_unit, figures_date and source. It is read once and shared (a
+            TierTable cannot be changed).
+
+        Raises
+        ------
+        TierTableError
+            If ``name`` is not a shipped table (the message lists them).
+
+        Notes
+        -----
+        Exchanges change their tiers often: load your exchange's current table
+        (:meth:`from_ccxt`) for live figures. A shipped table's name works wherever
+        an ``mmr`` or ``tiers`` argument is expected.
+
+        References
+        ----------
+        .. [1] Binance FAQ b3c689c1f50a44cabb3a84e663b81d93, "How to Calculate
+           Liquidation Price of USDⓈ-M Futures Contracts". (maintenance amount 250,000 x (1 % - 0.5 %) + 50 = 1,300).
+        .. [2] docs/formulas.md, "Tiers".
+
+        Examples
+        --------
         >>> sorted(TierTable.available())[:1]
         ['binance_coinm_btcusd_perp']
+        >>> len(TierTable.load("binance_usdm_btcusdt"))
+        12
         """
         if name not in cls.available():
             raise TierTableError("tiers", f"{name!r} is not a shipped table; choose one of {', '.join(cls.available())}")
@@ -325,7 +648,32 @@ class TierTable:
 
     @staticmethod
     def available() -> list[str]:
-        """Names of the shipped tier tables."""
+        """Names of the shipped tier tables [list of str; no unit].
+
+        Returns
+        -------
+        names : list of str
+            The names :meth:`load` accepts, sorted; no unit. Never NaN.
+
+        Raises
+        ------
+        Nothing
+            The names are those of the files shipped in the package.
+
+        Notes
+        -----
+        The tables live in ``xlmargin/core/data/tiers/*.csv``, each with its
+        provenance in ``#`` lines; ``xlmargin tiers`` lists them.
+
+        References
+        ----------
+        .. [1] docs/formulas.md, "Tiers" (shipped tables).
+
+        Examples
+        --------
+        >>> "binance_usdm_btcusdt" in TierTable.available()
+        True
+        """
         return list(_shipped_names())
 
 
