@@ -8,8 +8,10 @@ same reference the SPEC figures are tested against.
 import hashlib
 import json
 import math
+import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -18,11 +20,12 @@ import pytest
 import xlsxwriter
 
 from xlmargin.core.examples import WORKED_EXAMPLES
-from xlmargin.workbooks.engine import RecalcBook, RecalcError
+from xlmargin.workbooks.engine import RecalcBook, RecalcError, template_path
 from xlmargin.workbooks.recalc import recalc
 from xlmargin.workbooks.templates import TEMPLATES, build_all
 
-WORKBOOKS = Path(__file__).parents[1] / "workbooks"
+ROOT = Path(__file__).parents[1]
+WORKBOOKS = ROOT / "workbooks"  # the repository's template files, as checked in
 FILES = {key: WORKBOOKS / f"{TEMPLATES[key]().file}.xlsx" for key in TEMPLATES}
 REQUIRED = {  # names the issue and users rely on: inputs -> outputs
     "W1": (["MARK_PRICE"], ["MAX_SIZE", "ISO_LIQ_PRICE", "PNL"]),
@@ -44,9 +47,24 @@ POINTS = {
 }
 
 
+class _Books(dict):
+    """Each template loaded into the engine once, when a test first asks for it (loading is the slow part)."""
+
+    def __missing__(self, key):
+        self[key] = RecalcBook(FILES[key])
+        return self[key]
+
+
 @pytest.fixture(scope="module")
 def books():
-    return {key: RecalcBook(path) for key, path in FILES.items()}
+    return _Books()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Every template built once into a fresh folder: the files, and the folder."""
+    folder = tmp_path_factory.mktemp("built")
+    return build_all(folder), folder
 
 
 def close(a, b):
@@ -61,20 +79,62 @@ def close(a, b):
 
 
 # ---------------------------------------------------------------- built from code
-def test_checked_in_workbooks_are_what_the_builder_makes(tmp_path):
-    built = build_all(tmp_path)
-    assert sorted(p.name for p in built) == sorted(p.name for p in WORKBOOKS.glob("*.xlsx"))
-    for path in built:
+def test_checked_in_workbooks_are_what_the_builder_makes(built):
+    paths, _ = built
+    assert sorted(p.name for p in paths) == sorted(p.name for p in WORKBOOKS.glob("*.xlsx"))
+    for path in paths:
         checked_in = WORKBOOKS / path.name
         assert hashlib.sha256(path.read_bytes()).hexdigest() == hashlib.sha256(checked_in.read_bytes()).hexdigest(), (
             f"{path.name} differs from the builder's output: run  xlmargin templates --force"
         )
 
 
-def test_builder_refuses_to_overwrite_without_force(tmp_path):
-    build_all(tmp_path)
+def test_builder_refuses_to_overwrite_without_force(built):
+    paths, folder = built
+    before = {p.name: p.read_bytes() for p in paths}
     with pytest.raises(FileExistsError, match="--force"):
-        build_all(tmp_path)
+        build_all(folder)
+    assert {p.name: p.read_bytes() for p in paths} == before
+
+
+# ---------------------------------------------------------------- shipped as package data
+def _setuptools_config():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+
+
+def test_every_package_and_the_template_files_are_in_the_wheel_config():
+    config = _setuptools_config()
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "xlmargin").rglob("__init__.py")}
+    assert set(config["packages"]) == on_disk | {"xlmargin.workbooks.files"}, "pyproject.toml lists the packages by hand"
+    assert config["package-dir"] == {"xlmargin.workbooks.files": "workbooks"}
+    shipped = {p.name for pattern in config["package-data"]["xlmargin.workbooks.files"] for p in WORKBOOKS.glob(pattern)}
+    assert shipped == {p.name for p in WORKBOOKS.iterdir() if p.suffix == ".xlsx"} and len(shipped) == 7
+
+
+def test_an_installed_package_finds_its_template_files_as_package_data(tmp_path):
+    """Lay the package out as setuptools installs it (from pyproject.toml), away from the repository."""
+    config, site = _setuptools_config(), tmp_path / "site-packages"
+    for package in config["packages"]:
+        source = ROOT / config.get("package-dir", {}).get(package, package.replace(".", "/"))
+        target = site / package.replace(".", "/")
+        target.mkdir(parents=True, exist_ok=True)
+        for pattern in ["*.py", *config["package-data"].get(package, [])]:
+            for path in source.glob(pattern):
+                (target / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target / path.relative_to(source))
+    code = ("import json, xlmargin.workbooks.shipped as s\n"
+            "print(json.dumps([s.__file__, str(s.template_folder()), str(s.template_path('w2_isolated_vs_cross'))]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                            env={"PATH": "", "PYTHONPATH": str(site), "PYTHONNOUSERSITE": "1"})
+    assert result.returncode == 0, result.stderr
+    module, folder, w2 = map(Path, json.loads(result.stdout))
+    assert module.is_relative_to(site) and folder == site / "xlmargin" / "workbooks" / "files"
+    assert w2.read_bytes() == FILES["W2"].read_bytes()
+
+
+def test_a_source_checkout_finds_the_repository_folder():
+    assert template_path("w2_isolated_vs_cross").resolve() == FILES["W2"].resolve()
+    assert all(template_path(TEMPLATES[key]().file).is_file() for key in TEMPLATES)
 
 
 # ---------------------------------------------------------------- structure
@@ -167,6 +227,14 @@ def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "xlmargin", *args], capture_output=True, text=True)
 
 
+def run_cli_side_by_side(*calls):
+    """Independent CLI runs at the same time (each pays the interpreter's and the engine's start-up)."""
+    started = [subprocess.Popen([sys.executable, "-m", "xlmargin", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for args in calls]
+    outputs = [p.communicate() for p in started]
+    return [subprocess.CompletedProcess(p.args, p.returncode, *out) for p, out in zip(started, outputs)]
+
+
 def test_recalc_cli_json_and_copy_leave_the_input_alone(tmp_path):
     source = FILES["W3"]
     before = hashlib.sha256(source.read_bytes()).hexdigest()
@@ -189,10 +257,10 @@ def test_recalc_cli_json_and_copy_leave_the_input_alone(tmp_path):
 
 
 def test_recalc_cli_errors_are_one_line(tmp_path):
-    bad_name = run_cli("recalc", str(FILES["W1"]), "--set", "MARK_PRYCE=1")
+    bad_name, same = run_cli_side_by_side(["recalc", str(FILES["W1"]), "--set", "MARK_PRYCE=1"],
+                                          ["recalc", str(FILES["W1"]), "--out", str(FILES["W1"])])
     assert bad_name.returncode == 2 and "has no defined name MARK_PRYCE" in bad_name.stderr
     assert "Traceback" not in bad_name.stderr
-    same = run_cli("recalc", str(FILES["W1"]), "--out", str(FILES["W1"]))
     assert same.returncode == 2 and "never modified" in same.stderr
 
 

@@ -31,8 +31,10 @@ from formulas.functions import Array, Error, get_error, wrap_ranges_func
 from ..errors import XlmarginError
 from ..excel import udfs
 from ..excel.convert import call
+from .shipped import template_folder, template_path
 
-WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
+__all__ = ["RecalcBook", "RecalcError", "register_functions", "template_folder", "template_path"]
+
 
 # formulas draws a progress bar while it compiles a workbook; keep the command line's output clean
 formulas.excel.tqdm = type("_quiet_tqdm", (), {"tqdm": staticmethod(functools.partial(tqdm.tqdm, disable=True))})
@@ -40,11 +42,6 @@ formulas.excel.tqdm = type("_quiet_tqdm", (), {"tqdm": staticmethod(functools.pa
 
 class RecalcError(XlmarginError):
     """A workbook cannot be recalculated: an unknown name, or a formula the engine cannot evaluate."""
-
-
-def template_path(name: str) -> Path:
-    """Path of a template in the project's workbooks/ folder, by file name without .xlsx."""
-    return WORKBOOKS / f"{name}.xlsx"
 
 
 # ---------------------------------------------------------------------------

@@ -47,15 +47,21 @@ def recalc(
     existing file only with ``force``). ``path`` itself is never written.
     """
     source = Path(path)
-    if out is not None and Path(out).resolve() == source.resolve():
+    if out is None:
+        return RecalcBook(source).calculate(inputs)
+    if Path(out).resolve() == source.resolve():
         raise RecalcError(f"--out must not be the input file {source.name}; the input is never modified")
-    book = RecalcBook(source)
-    named = book.calculate(inputs, all_cells=out is not None)
-    if out is not None:
+    named: dict[str, Any] = {}
+
+    def write(tmp: Path) -> None:  # called once ``out`` may be written: an existing file refuses before any work
+        book = RecalcBook(source)
+        named.update(book.calculate(inputs, all_cells=True))
         cells = book.cell_values()
         for name, value in inputs.items():
             cells[book.names[name.upper()]] = value
-        write_atomically(out, lambda tmp: write_copy(source, tmp, cells), force=force)
+        write_copy(source, tmp, cells)
+
+    write_atomically(out, write, force=force)
     return named
 
 
