@@ -380,7 +380,21 @@ def cross_liq_price(
     if symbol is not None:
         return wrap(_symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol, moving))
     others = accounts.wallet[accounts.codes] + (accounts.total(spare)[accounts.codes] - spare)
-    return wrap(fm.liq_price(s, q, e, others, mmr, maint_amount, inv, fee, flags))
+    scale = np.abs(accounts.wallet)[accounts.codes] + accounts.total(np.abs(spare))[accounts.codes]
+    return wrap(fm.liq_price(s, q, e, _no_room_snapped(others, scale, s, q, e, inv), mmr, maint_amount, inv, fee, flags))
+
+
+def _no_room_snapped(others, scale, s, q, e, inv) -> np.ndarray:
+    """The margin behind each position, set to exactly its entry value where it is that up to rounding.
+
+    Adding every position into the account's total and taking the position out
+    again leaves an error of a few ulps of the account's largest amounts; where
+    the margin left is the position's whole value at entry (a 1x position, with
+    no liquidation price), that error alone would make a price of 1e-12 or 1e20.
+    """
+    s_u, e_u = np.where(inv, -s, s), np.where(inv, 1 / e, e)
+    at_entry = s_u * (q * e_u)  # the margin the root measures against: its numerator is 0 there
+    return np.where(cancelled(others - at_entry, scale + np.abs(at_entry)) == 0, at_entry, others)
 
 
 def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol, collateral,
