@@ -118,6 +118,8 @@ def test_public_surface_is_exactly_all():
             "TierTableWarning",
             "ConvergenceWarning",
             "TierTable",
+            "SizeScaledRate",
+            "SCHEDULES",
             "RULES",
             "hyperliquid_mmr",
             "price_on_screen",

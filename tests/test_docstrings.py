@@ -38,14 +38,14 @@ NOTHING_TO_RAISE = {"TierTable.to_frame", "TierTable.available"}
 
 
 def public_functions() -> dict[str, object]:
-    """name -> function: the core's public functions and TierTable's public methods."""
+    """name -> function: the core's public functions and the public methods of its classes."""
     found = {}
     for name in xm.core.__all__:
         obj = getattr(xm.core, name)
-        if name == "TierTable":
+        if name in ("TierTable", "SizeScaledRate"):  # classes: their public methods
             for method, _ in inspect.getmembers(obj, callable):
                 if not method.startswith("_"):
-                    found[f"TierTable.{method}"] = getattr(obj, method)
+                    found[f"{name}.{method}"] = getattr(obj, method)
         elif callable(obj):
             found[name] = obj
     return found

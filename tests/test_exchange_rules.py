@@ -119,7 +119,7 @@ def test_gate_formula(side):
 def test_a_column_of_rule_sets():
     lps = xm.isolated_liq_price("long", 1, 10_000, 200, 0.005, rules=["binance", "bybit", "BYBIT"])
     assert lps[1] == lps[2] == pytest.approx(9_850) and lps[0] == pytest.approx(xm.isolated_liq_price("long", 1, 10_000, 200))
-    with pytest.raises(xm.InputError, match=r"rules must be one of binance, bybit, bybit_uta, bitmex, okx, gate, hyperliquid, not 'ftx' \(row 2\)"):
+    with pytest.raises(xm.InputError, match=r"rules must be one of binance, bybit, bybit_uta, bitmex, okx, gate, hyperliquid, deribit, not 'ftx' \(row 2\)"):
         xm.isolated_liq_price("long", 1, 10_000, 200, rules=["binance", "ftx"])
 
 
@@ -295,3 +295,39 @@ def test_screens_of_the_other_exchanges():
     assert price_on_screen(5_739.0835, "long", 0.5, "bybit") == 5_739.5  # Bybit rounds a long up
     assert price_on_screen(913.10, "short", 0.05, "bybit") == pytest.approx(913.10)
     assert price_on_screen([100.123, 200.987], "long", 0.01, ["bitmex", "hyperliquid"]).tolist() == [100.123, 200.987]
+
+
+# Deribit: margin rates that grow with the position's size in coin (xlmargin.core.schedules).
+# Source: Deribit, "Linear Perpetual" (support.deribit.com, article 25944738177565): BTC_USDC at 100,000
+# and SOL_USDC at 200; the inverse futures page ("Futures", deribit.com/pages/docs/futures): 25 and 350 BTC.
+@pytest.mark.parametrize(
+    "schedule, size, price, contract, kind, published",
+    [
+        ("deribit_btc", 25, 100_000, "linear", "initial", 53_125),  # 2% + 25 * 0.005% = 2.125%
+        ("deribit_btc", 350, 100_000, "linear", "initial", 1_312_500),  # 3.75%: 13.125 BTC
+        ("deribit_btc", 25, 100_000, "linear", "maintenance", 28_125),  # 1.125%: 0.28125 BTC
+        ("deribit_sol_usdc", 25, 200, "linear", "initial", 200.625),  # 4.0125%
+        ("deribit_sol_usdc", 6_000, 200, "linear", "initial", 84_000),  # 7%
+        ("deribit_sol_usdc", 25, 200, "linear", "maintenance", 100.625),  # 2.0125%
+        ("deribit_btc", 2_500_000, 100_000, "inverse", "initial", 0.53125),  # 25 BTC of 10-USD contracts
+        ("deribit_btc", 35_000_000, 100_000, "inverse", "initial", 13.125),  # 350 BTC
+    ],
+)
+def test_deribit_margins_are_the_published_ones(schedule, size, price, contract, kind, published):
+    assert xm.SCHEDULES[schedule].margin(size, price, contract, kind) == pytest.approx(published, rel=1e-12)
+    if kind == "maintenance":  # the same through the formulas, with the schedule as the rate
+        assert xm.maint_margin(size, price, schedule, 0, contract) == pytest.approx(published, rel=1e-12)
+
+
+@pytest.mark.parametrize("side", ["long", "short"])
+@pytest.mark.parametrize("contract, size, margin", [("inverse", 2_500_000, 2.5), ("linear", 25, 250_000)])
+def test_deribit_liquidation_price_balances_margin_and_the_size_scaled_maintenance_margin(side, contract, size, margin):
+    """At the price, margin + uPnL = N * (1% + 0.005% * N) with N the size in coin there (a quadratic for inverse)."""
+    lp = xm.isolated_liq_price(side, size, 100_000, margin, "deribit_btc", 0, contract, rules="deribit")
+    coins = size / lp if contract == "inverse" else size
+    mm = coins * (0.01 + 0.00005 * coins) * (1 if contract == "inverse" else lp)
+    pnl = xm.unrealized_pnl(side, size, 100_000, lp, contract)
+    assert margin + pnl == pytest.approx(mm, rel=1e-10)
+    assert (lp < 100_000) == (side == "long")
+    # the schedule alone, as rules="binance" would take it: the rule set changes nothing else
+    assert lp == xm.isolated_liq_price(side, size, 100_000, margin, "deribit_btc", 0, contract)

@@ -8,6 +8,7 @@ module             what
 ``calculator``     sizing, comparing modes, collateral, distance to liquidation, ROE and exits
 ``explain``        a liquidation price or maintenance margin laid open, step by step
 ``tiers``          tier tables: loading, checking, the shipped tables
+``schedules``      margin rates that grow with the position's size (Deribit)
 ``rules``          exchange rule sets, turned into per-row flags
 ``formulas``       the formulas over arrays, each written once (private to the core)
 ``solver``         the tier-consistent liquidation root (numpy; an optional compiled kernel)
@@ -51,14 +52,11 @@ from .position import (
     unrealized_pnl,
 )
 from .rules import RULES, hyperliquid_mmr, price_on_screen
+from .schedules import SCHEDULES, SizeScaledRate
 from .tiers import TierTable
 
-__all__ = [
-    "TierTable",
-    "RULES",
-    "hyperliquid_mmr",
-    "price_on_screen",
-    # the formulas, in the order the docs list them (also the Excel functions' order)
+# the formulas, in the order the docs list them (also the Excel functions' order)
+FORMULAS = [
     "notional",
     "unrealized_pnl",
     "initial_margin",
@@ -88,4 +86,4 @@ __all__ = [
     "average_entry_price",
 ]
 
-FORMULAS = __all__[4:]
+__all__ = ["TierTable", "SizeScaledRate", "SCHEDULES", "RULES", "hyperliquid_mmr", "price_on_screen", *FORMULAS]

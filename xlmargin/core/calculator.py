@@ -13,6 +13,7 @@ from . import inputs as inp
 from .cross import cross_equity, cross_liq_price
 from .formulas import DEFAULT_MMR
 from .position import isolated_liq_price
+from .schedules import SizeScaledRate
 from .solver import no_answer_to_nan
 
 
@@ -87,7 +88,7 @@ def max_position_size(
     inv = inp.is_inverse(contract)
     n = bal / (1 / lev + inp.rate("open_fee_rate", open_fee_rate))
     table = fm.tier_table("tiers", tiers)
-    if table is None and tiers is not None:
+    if (table is None and tiers is not None) or isinstance(table, SizeScaledRate):
         raise InputError("tiers", "must be a tier table (a range of tiers, or a shipped table's name), or left empty")
     if table is not None:
         n = np.minimum(n, table.max_notional(lev))

@@ -15,6 +15,7 @@ from . import rules as exchange_rules
 from .equations import cancelled
 from .formulas import DEFAULT_MARGIN_CALL, DEFAULT_MMR
 from .position import maint_margin
+from .schedules import SizeScaledRate
 from .solver import no_answer_to_nan
 
 
@@ -372,9 +373,9 @@ def cross_liq_price(
         symbol = np.arange(s.shape[0])  # each position is its own group
     fee = np.broadcast_to(inp.rate("close_fee_rate", close_fee_rate), s.shape)
     flags = exchange_rules.flags(rules)
-    mm = fm.maint_margin(fm.notional(q, p, inv), mmr, maint_amount, fee)
+    mm = _maint_margin_at(q, p, inv, mmr, maint_amount, fee)
     if flags.mm_at_entry.any():  # where the rules value it at the entry notional
-        mm = np.where(flags.mm_at_entry, fm.maint_margin(fm.notional(q, e, inv), mmr, maint_amount, fee), mm)
+        mm = np.where(flags.mm_at_entry, _maint_margin_at(q, e, inv, mmr, maint_amount, fee), mm)
     # what each position (and its collateral, worth collateral * u: base at P, or quote at 1/P in coin) adds
     spare = fm.pnl(s, q, e, p, inv) - mm + moving * np.where(inv, 1 / p, p)
     if symbol is not None:
@@ -395,6 +396,12 @@ def _no_room_snapped(others, scale, s, q, e, inv) -> np.ndarray:
     s_u, e_u = np.where(inv, -s, s), np.where(inv, 1 / e, e)
     at_entry = s_u * (q * e_u)  # the margin the root measures against: its numerator is 0 there
     return np.where(cancelled(others - at_entry, scale + np.abs(at_entry)) == 0, at_entry, others)
+
+
+def _maint_margin_at(q, price, inv, mmr, maint_amount, fee=0.0) -> np.ndarray:
+    """Maintenance margin of positions valued at ``price`` (tier, or size-scaled rate, of that notional)."""
+    n = fm.notional(q, price, inv)
+    return fm.maint_margin(n, mmr, maint_amount, fee, fm.coin_size(q, n, inv))
 
 
 def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_amount, symbol, collateral,
@@ -420,9 +427,11 @@ def _symbol_liq_price(s, q, e, p, inv, fee, flags, accounts, spare, mmr, maint_a
     scale = (np.abs(accounts.wallet) + accounts.total(np.abs(spare)))[accounts.codes]  # for what cancels
     s_u, e_u = np.where(inv, -s, s), np.where(inv, 1 / e, e)
     entry_valued = np.broadcast_to(flags.mm_at_entry, s.shape)
-    fixed = fm.maint_margin(fm.notional(q, e, inv), mmr, maint_amount, fee) if entry_valued.any() else 0.0
+    fixed = _maint_margin_at(q, e, inv, mmr, maint_amount, fee) if entry_valued.any() else 0.0
     n = fm.notional(q, p, inv)  # start from the tiers at the mark price
     tiers = fm.tiers_of(mmr, maint_amount)
+    if isinstance(tiers, SizeScaledRate):
+        raise InputError("mmr", "a size-scaled schedule (Deribit) is not supported with symbol= (legs moving together)")
     converged = np.ones(s.shape, dtype=bool)
     for _ in range(rounds or 2 + (len(tiers) if tiers is not None else 0)):
         rate, amount = fm.rate_and_amount(mmr, maint_amount, n)
@@ -660,7 +669,7 @@ def isolated_account_value(
     )
     m = np.broadcast_to(inp.non_negative("margin", margin), s.shape)
     value = m + fm.pnl(s, q, e, p, inv)
-    alive = value > fm.maint_margin(fm.notional(q, p, inv), mmr, maint_amount)
+    alive = value > _maint_margin_at(q, p, inv, mmr, maint_amount)
     free = inp.finite("free_balance", free_balance)
     if free.size != 1:
         raise InputError("free_balance", "must be a single value (the account's balance no position holds)")

@@ -123,7 +123,7 @@ def explain_liq_price(
     unit = "coin" if inverse else "quote"
     where = e if rule.mm_at_entry or lp != lp else lp
     n = float(fm.notional(q, where, np.asarray(inverse)))
-    rate, cum, tier = fm.tier_used(mmr, maint_amount, n)
+    rate, cum, tier = fm.tier_used(mmr, maint_amount, n, n if inverse else q)
     # the fee to close: charged at the bankruptcy price (a fixed amount) or on the notional where MM is valued
     s_u, e_u = (-s, 1 / e) if inverse else (s, e)
     fixed_fee = float(fee_at_bankruptcy(s_u, q, e_u, m, fee)) if rule.fee_at_bankruptcy else None
@@ -434,7 +434,7 @@ def explain_maint_margin(
         raise InputError("arguments", "must be single values: one position is explained at a time")
     inverse = bool(inp.is_inverse(contract))
     n = float(fm.notional(float(size), float(mark_price), np.asarray(inverse)))
-    rate, cum, tier = fm.tier_used(mmr, maint_amount, n)
+    rate, cum, tier = fm.tier_used(mmr, maint_amount, n, n if inverse else float(size))
     unit = "coin" if inverse else "quote"
     fee = float(close_fee_rate)
     rows = [

@@ -23,7 +23,8 @@ import numpy as np
 
 from ..errors import InputError
 from . import inputs as inp
-from .solver import AT_PRICE, solve_flat, solve_tiered
+from .schedules import SCHEDULES, SizeScaledRate
+from .solver import AT_PRICE, solve_flat, solve_size_scaled, solve_tiered
 from .tiers import TierTable
 
 DEFAULT_MMR = 0.005
@@ -38,6 +39,7 @@ __all__ = [
     "tier_table",
     "rate_args",
     "tiers_of",
+    "coin_size",
     "rate_and_amount",
     "maint_margin",
     "liq_price",
@@ -66,18 +68,25 @@ def pnl(s, q, entry, mark, inverse) -> np.ndarray:
     return _linear_or_inverse(inverse, lambda: s * q * (mark - entry), lambda: s * q * (1 / entry - 1 / mark))
 
 
-def tier_table(argument: str, value: Any) -> TierTable | None:
-    """A TierTable given as itself or as a shipped table's name; None for anything else (a rate)."""
+def tier_table(argument: str, value: Any) -> TierTable | SizeScaledRate | None:
+    """A tier table or size-scaled schedule, given as itself or by a shipped one's name; None for a rate."""
     if isinstance(value, str):
         try:
             float(value)
         except ValueError:
+            if value.strip().lower() in SCHEDULES:
+                return SCHEDULES[value.strip().lower()]
             try:
                 return TierTable.load(value)
             except InputError as exc:
-                raise InputError(argument, exc.reason) from None
+                raise InputError(argument, exc.reason + f", or a size-scaled schedule ({', '.join(SCHEDULES)})") from None
         return None  # a number written as text: a rate
-    return value if isinstance(value, TierTable) else None
+    return value if isinstance(value, (TierTable, SizeScaledRate)) else None
+
+
+def coin_size(q: np.ndarray, n: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    """Size in coin [base asset]: the quantity (linear) or the notional in coin (inverse)."""
+    return _linear_or_inverse(inverse, lambda: q, lambda: n)
 
 
 def rate_args(mmr: Any, maint_amount: Any) -> dict[str, Any]:
@@ -85,26 +94,37 @@ def rate_args(mmr: Any, maint_amount: Any) -> dict[str, Any]:
     return {} if tier_table("mmr", mmr) is not None else {"mmr": mmr, "maint_amount": maint_amount}
 
 
-def tiers_of(mmr: Any, maint_amount: Any) -> TierTable | None:
-    """The tier table passed as ``mmr``, if any (its maintenance amounts are its own)."""
+def tiers_of(mmr: Any, maint_amount: Any) -> TierTable | SizeScaledRate | None:
+    """The tier table (or size-scaled schedule) passed as ``mmr``, if any (its maintenance amounts are its own)."""
     table = tier_table("mmr", mmr)
     if table is not None and np.any(np.asarray(maint_amount, dtype=object) != 0):
         raise InputError("maint_amount", "must be left at 0 when mmr is a tier table (the table has its own)")
     return table
 
 
-def rate_and_amount(mmr: Any, maint_amount: Any, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Maintenance rate [decimal] and amount [settlement asset] of each row: flat, or the tier of notional ``n``."""
+def rate_and_amount(mmr: Any, maint_amount: Any, n: np.ndarray, size: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Maintenance rate [decimal] and amount [settlement asset] of each row.
+
+    Flat, or the tier of notional ``n``, or a size-scaled schedule's rate at
+    ``size``, the size in coin (:func:`coin_size`; needed for a schedule only).
+    """
     table = tiers_of(mmr, maint_amount)
     if table is None:
         return inp.rate("mmr", mmr), inp.non_negative("maint_amount", maint_amount)
+    if isinstance(table, SizeScaledRate):
+        if size is None:
+            raise InputError("mmr", "a size-scaled schedule needs the position's size here; give a rate or a tier table")
+        return table.rate(size), 0.0
     t = table.tier_index(n)
     return table.mmr[t], table.maint_amount[t]
 
 
-def maint_margin(n: np.ndarray, mmr: Any, maint_amount: Any = 0.0, fee: Any = 0.0) -> np.ndarray:
-    """Maintenance margin at notional ``n`` [settlement asset]: ``n*(mmr + fee) - maint_amount``, tier of ``n``."""
-    rate, amount = rate_and_amount(mmr, maint_amount, n)
+def maint_margin(n: np.ndarray, mmr: Any, maint_amount: Any = 0.0, fee: Any = 0.0, size: Any = None) -> np.ndarray:
+    """Maintenance margin at notional ``n`` [settlement asset]: ``n*(mmr + fee) - maint_amount``, tier of ``n``.
+
+    ``size`` is the size in coin, for a size-scaled schedule (:func:`coin_size`).
+    """
+    rate, amount = rate_and_amount(mmr, maint_amount, n, size)
     return n * (rate + fee) - amount
 
 
@@ -128,7 +148,9 @@ def liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None) 
     e_u = _linear_or_inverse(inverse, lambda: entry, lambda: 1 / entry)
     mode = _solver_mode(rules)
     table = tiers_of(mmr, maint_amount)
-    if table is not None:
+    if isinstance(table, SizeScaledRate):
+        u = solve_size_scaled(s_u, q, e_u, margin, fee, table.mmr, table.slope, inverse, mode)
+    elif table is not None:
         u = solve_tiered(s_u, q, e_u, margin, fee, table.notional_floor, table.notional_cap, table.mmr,
                          table.maint_amount, continuous=table.continuous, mode=mode)
     else:
@@ -136,11 +158,13 @@ def liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None) 
     return _linear_or_inverse(inverse, lambda: u, lambda: 1 / u)
 
 
-def tier_used(mmr: Any, maint_amount: Any, n: float) -> tuple[float, float, str]:
+def tier_used(mmr: Any, maint_amount: Any, n: float, size: float | None = None) -> tuple[float, float, str]:
     """The rate, amount and a description of the tier that applies at notional ``n`` (for explanations)."""
     table = tiers_of(mmr, maint_amount)
     if table is None:
         return float(mmr), float(maint_amount), "flat rate"
+    if isinstance(table, SizeScaledRate):
+        return float(table.rate(size)), 0.0, f"{table} at a size of {size:,.10g} {table.coin}"
     t = int(table.tier_index(n))
     where = f"{t + 1} of {len(table)}: notional {table.notional_floor[t]:,.10g} to {table.notional_cap[t]:,.10g}"
     return float(table.mmr[t]), float(table.maint_amount[t]), where

@@ -288,8 +288,9 @@ def maint_margin(
     _, wrap = inp.shape_and_wrapper(
         dict(size=size, mark_price=mark_price, **fm.rate_args(mmr, maint_amount), contract=contract, close_fee_rate=close_fee_rate)
     )
-    n = fm.notional(inp.positive("size", size), inp.positive("mark_price", mark_price), inp.is_inverse(contract))
-    return wrap(fm.maint_margin(n, mmr, maint_amount, inp.rate("close_fee_rate", close_fee_rate)))
+    q, inv = inp.positive("size", size), inp.is_inverse(contract)
+    n = fm.notional(q, inp.positive("mark_price", mark_price), inv)
+    return wrap(fm.maint_margin(n, mmr, maint_amount, inp.rate("close_fee_rate", close_fee_rate), fm.coin_size(q, n, inv)))
 
 
 def isolated_liq_price(
@@ -580,7 +581,8 @@ def margin_for_liq_price(
     )
     s, q, e, inv = fm.position_args(side, size, entry_price, contract)
     lp = inp.positive("liq_price", liq_price)
-    mm = fm.maint_margin(fm.notional(q, lp, inv), mmr, maint_amount, inp.rate("close_fee_rate", close_fee_rate))
+    n = fm.notional(q, lp, inv)
+    mm = fm.maint_margin(n, mmr, maint_amount, inp.rate("close_fee_rate", close_fee_rate), fm.coin_size(q, n, inv))
     return wrap(mm - fm.pnl(s, q, e, lp, inv))
 
 

@@ -1,7 +1,7 @@
 """Exchange rule sets: where exchanges count margin differently from Binance's published formulas.
 
 A rule set is data: a few named choices, each a documented difference, read
-once and turned into per-row flags that the formulas in :mod:`xlmargin.margin`
+once and turned into per-row flags that the formulas in :mod:`xlmargin.core.formulas`
 take. Every function that takes ``rules=`` accepts a rule-set name, or a column
 of names so that one call can mix exchanges.
 
@@ -15,12 +15,14 @@ rule set           maintenance margin        fee to close (if given)      margin
 ``okx``            at the price              at the same price            equity / MM
 ``gate``           at the price              at the same price            MM / equity
 ``hyperliquid``    at the price              at the same price            MM / equity
+``deribit``        at the price              at the same price            MM / equity
 =================  ========================  ===========================  ====================
 
 The fee is the ``close_fee_rate`` argument (0 by default): give your taker fee
 where your exchange counts it (OKX and Gate count it in maintenance margin,
 Bybit in its bankruptcy price). Hyperliquid's rates come from each asset's
-maximum leverage: :func:`hyperliquid_mmr`. docs/exchanges.md has the sources
+maximum leverage: :func:`hyperliquid_mmr`; Deribit's grow with the position's
+size (a size-scaled schedule as ``mmr``, :mod:`xlmargin.core.schedules`). docs/exchanges.md has the sources
 and the published examples each rule set is tested against.
 """
 
@@ -59,6 +61,7 @@ RULES: dict[str, RuleSet] = {
         RuleSet("okx", "OKX", False, False, True),
         RuleSet("gate", "Gate", False, False, False),
         RuleSet("hyperliquid", "Hyperliquid", False, False, False),
+        RuleSet("deribit", "Deribit (rates that grow with size: mmr='deribit_btc', ...)", False, False, False),
     )
 }
 
@@ -105,10 +108,10 @@ def flags(rules: Any) -> Flags:
 
 
 # How each exchange shows a liquidation price on its tick (seen in its published examples and outputs):
-# "cut" toward zero (Binance's calculator), "away" from the entry (Bybit, Gate: a long's rounded up,
+# "cut" toward zero (Binance's calculator), "toward" the entry (Bybit, Gate: a long's rounded up,
 # a short's down), "step" one tick toward the entry without rounding (OKX), "none".
-SCREEN = {"binance": "cut", "bybit": "away", "bybit_uta": "away", "gate": "away", "okx": "step",
-          "bitmex": "none", "hyperliquid": "none"}
+SCREEN = {"binance": "cut", "bybit": "toward", "bybit_uta": "toward", "gate": "toward", "okx": "step",
+          "bitmex": "none", "hyperliquid": "none", "deribit": "none"}
 
 
 def price_on_screen(liq_price: Any, side: Any, tick: Any, rules: Any = "binance") -> Any:
@@ -186,7 +189,7 @@ def price_on_screen(liq_price: Any, side: Any, tick: Any, rules: Any = "binance"
     how = np.vectorize(lambda n: SCREEN[str(n).strip().lower()], otypes=[object])(names)
     ticks = price / step
     shown = np.select(
-        [how == "cut", how == "away", how == "step"],
+        [how == "cut", how == "toward", how == "step"],
         [np.floor(ticks + 1e-9), np.where(s > 0, np.ceil(ticks - 1e-9), np.floor(ticks + 1e-9)), ticks + s],
         ticks,
     ) * step

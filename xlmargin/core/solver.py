@@ -127,6 +127,27 @@ def solve_flat(s, q, e, m, fee, rate, cum, mode=AT_PRICE) -> np.ndarray:
         return with_entry_rows(u, s, q, e, m_, fee_, mode, lambda n0: (rate, cum))
 
 
+def solve_size_scaled(s, q, e, m, fee, base, slope, inverse, mode=AT_PRICE) -> np.ndarray:
+    """Root in ``u`` where the maintenance rate grows with the size in coin (:mod:`xlmargin.core.schedules`).
+
+    The size in coin is ``q`` for a linear contract (a fixed rate ``base +
+    slope*q``: the one-tier root) and the notional ``q*u`` for an inverse one,
+    where ``m + s*q*(u - e) = q*u*(base + fee) + slope*(q*u)**2`` is a quadratic
+    ``a*u**2 + b*u + c = 0``. Its root on the adverse side of the entry is
+    ``2c / (-b + s*sqrt(b**2 - 4ac))`` (the smaller root for a short in ``u``,
+    the larger for a long), a form that is exact as ``a`` goes to 0.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_, fee_ = fee_out_of_margin(s, q, e, m, fee, mode)
+        a = np.where(inverse, slope * q * q, 0.0)
+        rate = base + np.where(inverse, 0.0, slope * q)
+        b = q * (rate + fee_ - s)
+        c = -eq.cancelled(m_ - s * (q * e), np.abs(m_) + q * e)
+        u = no_answer_to_nan(2 * c / (-b + s * np.sqrt(b * b - 4 * a * c)))
+        entry_rate = lambda n0: (base + slope * np.where(inverse, n0, q), 0.0)  # noqa: E731  the rate at entry
+        return with_entry_rows(u, s, q, e, m_, fee_, mode, entry_rate)
+
+
 def solve_tiered(s, q, e, m, fee, floors, caps, rates, cums, continuous: bool, engine: str | None = None,
                  mode=AT_PRICE) -> np.ndarray:
     """Tier-consistent root in ``u`` for every row; NaN where there is none.
