@@ -8,6 +8,10 @@ import os
 os.environ["XLWINGS_ON_SERVER"] = "true"
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import settings
@@ -33,3 +37,61 @@ def kind(request):
 
     make.name = request.param
     return make
+
+
+# ------------------------------------------------------------------ the command line
+def _completed(args, exit_code, stdout, stderr):
+    return subprocess.CompletedProcess(["xlmargin", *args], exit_code, stdout, stderr)
+
+
+@pytest.fixture
+def cli():
+    """Run an ``xlmargin`` command in this process; returns a ``CompletedProcess``.
+
+    It calls the console script's own object, ``xlmargin.cli.main``, so click parses the
+    arguments and ``_Group.invoke`` turns xlmargin's errors into the one-line message and the
+    exit status a user sees. An exception that escapes that handling fails the test with its
+    traceback instead of being turned into an exit status.
+    """
+    from click.testing import CliRunner
+
+    from xlmargin.cli import main
+
+    def run(*args):
+        result = CliRunner().invoke(main, list(args), prog_name="xlmargin", catch_exceptions=False)
+        return _completed(args, result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def cli_subprocess():
+    """Run ``python -m xlmargin`` in a new interpreter, as a user runs it, on the code under test.
+
+    The child's PYTHONPATH starts with the folder holding the ``xlmargin`` this process imported,
+    so a checkout or worktree tests its own code, not an installed copy.
+    """
+    import xlmargin
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(xlmargin.__file__).parents[1]),
+                                                                    os.environ.get("PYTHONPATH")]))}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "xlmargin", *args], capture_output=True, text=True, env=env)
+
+    return run
+
+
+# ------------------------------------------------------------------ Dask
+@pytest.fixture(scope="session")
+def dask_client():
+    """One local Dask cluster for the whole run, and its client.
+
+    Two worker processes with one thread each, as ``xlmargin report`` starts for a Parquet
+    folder: work and results really cross process boundaries. Starting the workers and warming
+    them up (imports, compiled kernels) costs several seconds, so every Dask test shares them.
+    """
+    distributed = pytest.importorskip("dask.distributed", reason="the dask extra is in dev; CI installs it")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client
