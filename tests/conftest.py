@@ -9,7 +9,7 @@ os.environ["XLWINGS_ON_SERVER"] = "true"
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import subprocess
-import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -64,22 +64,69 @@ def cli():
     return run
 
 
-@pytest.fixture(scope="session")
-def cli_subprocess():
-    """Run ``python -m xlmargin`` in a new interpreter, as a user runs it, on the code under test.
+def child_env():
+    """The environment for a new interpreter that must run the code under test.
 
-    The child's PYTHONPATH starts with the folder holding the ``xlmargin`` this process imported,
-    so a checkout or worktree tests its own code, not an installed copy.
+    PYTHONPATH starts with the folder holding the ``xlmargin`` this process imported, so a
+    checkout or worktree tests its own code, not an installed copy.
     """
     import xlmargin
 
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(xlmargin.__file__).parents[1]),
-                                                                    os.environ.get("PYTHONPATH")]))}
+    here = str(Path(xlmargin.__file__).parents[1])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
 
-    def run(*args):
-        return subprocess.run([sys.executable, "-m", "xlmargin", *args], capture_output=True, text=True, env=env)
 
-    return run
+class Started:
+    """A program started in the background; :meth:`result` waits for it."""
+
+    def __init__(self, argv, folder):
+        self.argv, self.folder = [str(a) for a in argv], folder
+        self._out, self._err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        self._process = subprocess.Popen(self.argv, stdout=self._out, stderr=self._err, text=True, env=child_env())
+
+    def result(self) -> subprocess.CompletedProcess:
+        code = self._process.wait()
+        self._out.seek(0)
+        self._err.seek(0)
+        return subprocess.CompletedProcess(self.argv, code, self._out.read(), self._err.read())
+
+    def stop(self) -> None:
+        if self._process.poll() is None:  # its test failed or was interrupted before waiting
+            self._process.kill()
+            self._process.wait()
+        self._out.close()
+        self._err.close()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "started(name): the test checks the real run called name in its module's STARTED")
+
+
+@pytest.fixture(scope="module")
+def _started_runs(request, tmp_path_factory):
+    """Start at once every real run that this module's selected tests check, so they share the cores.
+
+    A module defines ``STARTED = {name: prepare}``; ``prepare(folder)`` writes any input into the
+    empty ``folder`` and returns the command line. Each test marked ``started(name)`` waits for
+    its own run (the ``started`` fixture): runs that would queue one after another overlap.
+    """
+    wanted = {marker.args[0] for item in request.session.items if item.module is request.module
+              for marker in item.iter_markers("started")}
+    runs = {}
+    try:
+        for name in sorted(wanted):
+            folder = tmp_path_factory.mktemp(name)
+            runs[name] = Started(request.module.STARTED[name](folder), folder)
+        yield runs
+    finally:
+        for run in runs.values():
+            run.stop()
+
+
+@pytest.fixture
+def started(request, _started_runs) -> Started:
+    """This test's real run (see ``_started_runs``): ``.result()`` is its ``CompletedProcess``, ``.folder`` its folder."""
+    return _started_runs[request.node.get_closest_marker("started").args[0]]
 
 
 # ------------------------------------------------------------------ Dask

@@ -1,12 +1,13 @@
 """The command line.
 
-Each command is run once as a user runs it, ``python -m xlmargin ...`` in a new interpreter
-(the ``cli_subprocess`` fixture): the smoke tests below. Every other case runs in this process
-through the same click group (the ``cli`` fixture), so the one-line messages and exit statuses
-are those of the console script without paying for a new interpreter each time.
+Each command is run once as a user runs it, ``python -m xlmargin ...`` in a new interpreter:
+the smoke tests below, whose runs start together in the background (``STARTED``). Every other
+case runs in this process through the same click group (the ``cli`` fixture), so the one-line
+messages and exit statuses are those of the console script without a new interpreter each time.
 """
 
 import contextlib
+import sys
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ def one_line_error(result, start):
 
 
 def write_sample_book(folder, edit=lambda positions: positions):
+    """The sample book as CSV files in ``folder``: the positions (``edit`` applied) and accounts files."""
     from xlmargin.review.book import sample_book
 
     book = sample_book()
@@ -34,9 +36,29 @@ def write_sample_book(folder, edit=lambda positions: positions):
 
 
 # ---------------------------------------------------------------- one real run of each command
-def test_demo_recalculates_the_examples_and_reviews_the_sample_book(tmp_path, cli_subprocess, cli):
-    out = tmp_path / "demo"
-    result = cli_subprocess("demo", "--out", str(out))
+def xlmargin(*args):
+    return [sys.executable, "-m", "xlmargin", *args]
+
+
+def report_a_csv_book(positions, accounts, out):
+    return xlmargin("report", positions, "--accounts", accounts, "--format", "html", "--format", "xlsx", "--out", out)
+
+
+STARTED = {  # the real runs, all started together when the first of their tests needs one (conftest.py)
+    "demo": lambda folder: xlmargin("demo", "--out", folder / "demo"),
+    "report": lambda folder: report_a_csv_book(*write_sample_book(folder), folder / "out"),
+    "tiers": lambda folder: xlmargin("tiers"),
+    "excel setup": lambda folder: xlmargin("excel", "setup", "lite"),
+    "excel reference": lambda folder: xlmargin("excel", "reference"),
+    "templates": lambda folder: xlmargin("templates", "--out", folder / "built"),
+    "recalc": lambda folder: xlmargin("recalc", template_path(TEMPLATES["W1"]().file)),
+}
+
+
+@pytest.mark.started("demo")
+def test_demo_recalculates_the_examples_and_reviews_the_sample_book(started, cli):
+    out = started.folder / "demo"
+    result = started.result()
     assert result.returncode == 0, result.stderr
     for key in WORKED_EXAMPLES:
         assert f"  {key} ok " in result.stdout
@@ -47,50 +69,55 @@ def test_demo_recalculates_the_examples_and_reviews_the_sample_book(tmp_path, cl
     assert again.returncode == 2 and "--force" in again.stderr
 
 
-def test_report_on_a_csv_book(tmp_path, cli_subprocess):
-    positions, accounts = write_sample_book(tmp_path)
-    before = positions.read_bytes()
-    result = cli_subprocess("report", str(positions), "--accounts", str(accounts),
-                            "--format", "html", "--format", "xlsx", "--out", str(tmp_path / "out"))
+@pytest.mark.started("report")
+def test_report_on_a_csv_book(started, tmp_path):
+    out = started.folder / "out"
+    result = started.result()
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out" / "risk_report.html").exists() and (tmp_path / "out" / "risk_report.xlsx").exists()
-    assert f"wrote {tmp_path / 'out' / 'risk_report.html'}" in result.stdout
-    assert positions.read_bytes() == before
+    assert (out / "risk_report.html").exists() and (out / "risk_report.xlsx").exists()
+    assert f"wrote {out / 'risk_report.html'}" in result.stdout
+    positions, _ = write_sample_book(tmp_path)  # the same book, written afresh
+    assert (started.folder / "positions.csv").read_bytes() == positions.read_bytes()
 
 
-def test_tiers_lists_the_shipped_tables(cli_subprocess):
-    listing = cli_subprocess("tiers")
+@pytest.mark.started("tiers")
+def test_tiers_lists_the_shipped_tables(started):
+    listing = started.result()
     assert listing.returncode == 0, listing.stderr
     assert "binance_usdm_btcusdt" in listing.stdout
 
 
-def test_excel_setup_prints_the_runtime_steps(cli_subprocess):
-    result = cli_subprocess("excel", "setup", "lite")
+@pytest.mark.started("excel setup")
+def test_excel_setup_prints_the_runtime_steps(started):
+    result = started.result()
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("xlwings Lite") and "--- main.py" in result.stdout
 
 
-def test_excel_reference_prints_the_function_reference(cli_subprocess):
+@pytest.mark.started("excel reference")
+def test_excel_reference_prints_the_function_reference(started):
     from xlmargin.excel.runtimes import reference_markdown
 
-    result = cli_subprocess("excel", "reference")
+    result = started.result()
     assert result.returncode == 0, result.stderr
     assert result.stdout == reference_markdown()
 
 
-def test_templates_builds_every_workbook(tmp_path, cli_subprocess):
-    result = cli_subprocess("templates", "--out", str(tmp_path))
+@pytest.mark.started("templates")
+def test_templates_builds_every_workbook(started):
+    built = started.folder / "built"
+    result = started.result()
     assert result.returncode == 0, result.stderr
     names = [f"{make().file}.xlsx" for make in TEMPLATES.values()] + ["risk_review.xlsx"]
-    assert result.stdout.splitlines() == [f"wrote {tmp_path / name}" for name in names]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+    assert result.stdout.splitlines() == [f"wrote {built / name}" for name in names]
+    assert sorted(p.name for p in built.iterdir()) == sorted(names)
     for name in names:  # the workbooks the repository ships
-        assert (tmp_path / name).read_bytes() == template_path(name[: -len(".xlsx")]).read_bytes(), name
+        assert (built / name).read_bytes() == template_path(name[: -len(".xlsx")]).read_bytes(), name
 
 
-def test_recalc_prints_the_named_values(cli_subprocess):
-    source = template_path(TEMPLATES["W1"]().file)
-    result = cli_subprocess("recalc", str(source))
+@pytest.mark.started("recalc")
+def test_recalc_prints_the_named_values(started):
+    result = started.result()
     assert result.returncode == 0, result.stderr
     assert any(line.split() == ["MAX_SIZE", "0.2"] for line in result.stdout.splitlines()), result.stdout
 
