@@ -39,6 +39,15 @@ def kind(request):
     return make
 
 
+@pytest.fixture(scope="session")
+def sample_review():
+    """The review of the built-in sample book, computed once for the run; tests only read it."""
+    from xlmargin.review.book import sample_book
+    from xlmargin.review.evaluate import evaluate
+
+    return evaluate(sample_book())
+
+
 # ------------------------------------------------------------------ the command line
 def _completed(args, exit_code, stdout, stderr):
     return subprocess.CompletedProcess(["xlmargin", *args], exit_code, stdout, stderr)
