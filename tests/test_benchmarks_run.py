@@ -1,46 +1,62 @@
-"""The benchmarks still run (tiny sizes; they print figures, they assert nothing about time)."""
+"""The benchmarks still run (they print figures, they assert nothing about time).
+
+Each runs as a script in a new interpreter, on the smallest input it accepts: the time is the
+interpreter's start and the first calls, whatever the size. bench_recalc has no size to shrink
+(--changes 1 is its least; it always loads every template). The scripts start together in the
+background (``STARTED``, see conftest.py) and each test waits for its own.
+"""
 
 import pathlib
-import subprocess
 import sys
+
+import pytest
 
 BENCHMARKS = pathlib.Path(__file__).parent / "benchmarks"
 
 
-def test_liq_price_benchmark_runs_and_agrees_with_itself():
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench_liq_price.py"), "--rows", "2000", "--repeat", "1", "--loop-sample", "200"],
-        capture_output=True,
-        text=True,
-    )
+def script(name, *args):
+    return [sys.executable, BENCHMARKS / name, *args]
+
+
+STARTED = {
+    "liq_price": lambda folder: script("bench_liq_price.py", "--rows", "10", "--repeat", "1", "--loop-sample", "1"),
+    "udf_calls": lambda folder: script("bench_udf_calls.py", "--rows", "2"),
+    "recalc": lambda folder: script("bench_recalc.py", "--changes", "1"),
+    "book": lambda folder: script("bench_book.py", "--positions", "2", "--accounts", "1"),
+    "rules": lambda folder: script("bench_rules.py", "--rows", "10", "--repeat", "1"),
+}
+
+
+@pytest.mark.started("liq_price")
+def test_liq_price_benchmark_runs_and_agrees_with_itself(started):
+    result = started.result()
     assert result.returncode == 0, result.stderr
     assert "tiered call vs baseline" in result.stdout
 
 
-def test_udf_call_benchmark_runs():
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench_udf_calls.py"), "--rows", "50"], capture_output=True, text=True
-    )
+@pytest.mark.started("udf_calls")
+def test_udf_call_benchmark_runs(started):
+    result = started.result()
     assert result.returncode == 0, result.stderr
     assert "faster as one range call" in result.stdout
 
 
-def test_recalc_benchmark_runs():
-    result = subprocess.run([sys.executable, str(BENCHMARKS / "bench_recalc.py"), "--changes", "1"], capture_output=True, text=True)
+@pytest.mark.started("recalc")
+def test_recalc_benchmark_runs(started):
+    result = started.result()
     assert result.returncode == 0, result.stderr
     assert "w3_two_longs" in result.stdout
 
 
-def test_book_benchmark_runs():
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench_book.py"), "--positions", "2000", "--accounts", "200"], capture_output=True, text=True
-    )
+@pytest.mark.started("book")
+def test_book_benchmark_runs(started):
+    result = started.result()
     assert result.returncode == 0, result.stderr
     assert "peak memory" in result.stdout
 
 
-def test_rules_benchmark_runs():
-    result = subprocess.run([sys.executable, str(BENCHMARKS / "bench_rules.py"), "--rows", "1000", "--repeat", "1"],
-                            capture_output=True, text=True)
+@pytest.mark.started("rules")
+def test_rules_benchmark_runs(started):
+    result = started.result()
     assert result.returncode == 0, result.stderr
     assert "all rule sets mixed per row" in result.stdout

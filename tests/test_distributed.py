@@ -2,23 +2,13 @@
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from xlmargin.review.book import synthetic_book
+from xlmargin.review import synthetic_book
 from xlmargin.review.distributed import evaluate_parquet
-from xlmargin.review.evaluate import evaluate
-
-distributed = pytest.importorskip("dask.distributed", reason="the dask extra is in dev; CI installs it")
+from xlmargin.review import evaluate
 
 
-@pytest.fixture(scope="module")
-def cluster_client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            yield client
-
-
-def test_dask_matches_the_single_machine_review(tmp_path, cluster_client):
+def test_dask_matches_the_single_machine_review(tmp_path, dask_client):  # dask_client: conftest.py, one per run
     book = synthetic_book(6_000, 600, seed=5)
     folder = tmp_path / "positions"
     folder.mkdir()
@@ -26,7 +16,7 @@ def test_dask_matches_the_single_machine_review(tmp_path, cluster_client):
     for i in range(4):
         rows.iloc[i::4].to_parquet(folder / f"part-{i}.parquet", index=False)
     single = evaluate(book)
-    spread = evaluate_parquet(folder, book.accounts, client=cluster_client)
+    spread = evaluate_parquet(folder, book.accounts, client=dask_client)
 
     def by(frame, keys):
         return frame.sort_values(keys).reset_index(drop=True)

@@ -8,9 +8,9 @@ from xlmargin.review import sample_book
 from xlmargin.review.evaluate import asset_of, evaluate
 
 
-@pytest.fixture(scope="module")
-def result():
-    return evaluate(sample_book())
+@pytest.fixture
+def result(sample_review):  # conftest.py: one review of the sample book per run
+    return sample_review
 
 
 def rows_of(result, account):
