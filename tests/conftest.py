@@ -119,7 +119,7 @@ def _started_runs(request, tmp_path_factory):
     empty ``folder`` and returns the command line. Each test marked ``started(name)`` waits for
     its own run (the ``started`` fixture): runs that would queue one after another overlap.
     """
-    wanted = {marker.args[0] for item in request.session.items if item.module is request.module
+    wanted = {marker.args[0] for item in request.session.items if getattr(item, "module", None) is request.module
               for marker in item.iter_markers("started")}
     runs = {}
     try:
