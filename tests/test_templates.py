@@ -223,23 +223,11 @@ def test_no_liquidation_price_is_na_in_the_workbook(books):
 
 
 # ---------------------------------------------------------------- xlmargin recalc
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "xlmargin", *args], capture_output=True, text=True)
-
-
-def run_cli_side_by_side(*calls):
-    """Independent CLI runs at the same time (each pays the interpreter's and the engine's start-up)."""
-    started = [subprocess.Popen([sys.executable, "-m", "xlmargin", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True) for args in calls]
-    outputs = [p.communicate() for p in started]
-    return [subprocess.CompletedProcess(p.args, p.returncode, *out) for p, out in zip(started, outputs)]
-
-
-def test_recalc_cli_json_and_copy_leave_the_input_alone(tmp_path):
+def test_recalc_cli_json_and_copy_leave_the_input_alone(tmp_path, cli):
     source = FILES["W3"]
     before = hashlib.sha256(source.read_bytes()).hexdigest()
     out = tmp_path / "w3_at_1800.xlsx"
-    result = run_cli("recalc", str(source), "--set", "ETH_PRICE=1800", "--out", str(out), "--json")
+    result = cli("recalc", str(source), "--set", "ETH_PRICE=1800", "--out", str(out), "--json")
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)["values"]
     assert values["CROSS_ACCOUNT_VALUE"] == 0 and values["ISO_ACCOUNT_VALUE"] == pytest.approx(340)
@@ -252,13 +240,13 @@ def test_recalc_cli_json_and_copy_leave_the_input_alone(tmp_path):
     assert str(formulas["W3"][names["CROSS_EQUITY"][1].replace("$", "")].value).startswith("=")
     with zipfile.ZipFile(out) as archive:
         assert "xl/charts/chart1.xml" in archive.namelist()
-    again = run_cli("recalc", str(source), "--set", "ETH_PRICE=1700", "--out", str(out))
+    again = cli("recalc", str(source), "--set", "ETH_PRICE=1700", "--out", str(out))
     assert again.returncode == 2 and "--force" in again.stderr
 
 
-def test_recalc_cli_errors_are_one_line(tmp_path):
-    bad_name, same = run_cli_side_by_side(["recalc", str(FILES["W1"]), "--set", "MARK_PRYCE=1"],
-                                          ["recalc", str(FILES["W1"]), "--out", str(FILES["W1"])])
+def test_recalc_cli_errors_are_one_line(tmp_path, cli):
+    bad_name = cli("recalc", str(FILES["W1"]), "--set", "MARK_PRYCE=1")
+    same = cli("recalc", str(FILES["W1"]), "--out", str(FILES["W1"]))
     assert bad_name.returncode == 2 and "has no defined name MARK_PRYCE" in bad_name.stderr
     assert "Traceback" not in bad_name.stderr
     assert same.returncode == 2 and "never modified" in same.stderr
