@@ -3,15 +3,22 @@
 =================  ==========================================================
 module             what
 =================  ==========================================================
-``position``       one position: notional, PnL, margins, isolated and bankruptcy prices, funding
-``cross``          cross accounts: equity, maintenance margin, liquidation prices, margin ratio
-``calculator``     sizing, comparing modes, collateral, distance to liquidation, ROE and exits
+``position``       one position: notional, PnL, initial and maintenance margin, funding
+``liquidation``    isolated liquidation and bankruptcy prices, margin for a wanted price
+``cross``          cross accounts: equity, maintenance margin, liquidation prices
+``hedge``          legs of one symbol in a cross account moving together
+``accounts``       margin ratio and call; what an account is worth, isolated or cross
+``sizing``         the largest position, isolated vs cross, collateral, distance to liquidation
+``calculator``     the trader's calculator: ROE, exit prices, average entry
 ``explain``        a liquidation price or maintenance margin laid open, step by step
+``explain_cross``  a cross liquidation price laid open
 ``tiers``          tier tables: loading, checking, the shipped tables
 ``schedules``      margin rates that grow with the position's size (Deribit)
 ``rules``          exchange rule sets, turned into per-row flags
-``formulas``       the formulas over arrays, each written once (private to the core)
-``solver``         the tier-consistent liquidation root (numpy; an optional compiled kernel)
+``formulas``       the one internal interface over checked arrays (also the review's)
+``equations``      each equation in ``u`` once, for the numpy path and the compiled kernel
+``solver``         the tier-consistent liquidation root; which engine runs it
+``compiled``       the optional numba kernel (loaded on the first large call)
 ``inputs``         the one rule for mixing scalars, arrays and Series
 ``examples``       the worked examples W1-W6 as functions of named inputs
 =================  ==========================================================
@@ -20,39 +27,38 @@ Every layer above (``xlmargin.review``, ``xlmargin.excel``, ``xlmargin.workbooks
 ``xlmargin.report``, ``xlmargin.cli``) imports from here; nothing here imports them.
 """
 
-from .calculator import (
-    average_entry_price,
-    collateral_value,
-    compare_margin_modes,
-    distance_to_liq,
-    exit_price_for_pnl,
-    exit_price_for_roe,
-    margin_buffer,
-    max_position_size,
-    return_on_equity,
-)
-from .cross import (
+from .accounts import (
     cross_account_value,
-    cross_equity,
-    cross_liq_price,
-    cross_maint_margin,
     isolated_account_value,
     margin_call,
     margin_ratio,
 )
-from .explain import explain_cross_liq_price, explain_liq_price, explain_maint_margin
+from .calculator import (
+    average_entry_price,
+    exit_price_for_pnl,
+    exit_price_for_roe,
+    return_on_equity,
+)
+from .cross import cross_equity, cross_liq_price, cross_maint_margin
+from .explain import explain_liq_price, explain_maint_margin
+from .explain_cross import explain_cross_liq_price
+from .liquidation import bankruptcy_price, isolated_liq_price, margin_for_liq_price
 from .position import (
-    bankruptcy_price,
     funding_payment,
     initial_margin,
-    isolated_liq_price,
     maint_margin,
-    margin_for_liq_price,
     notional,
     unrealized_pnl,
 )
 from .rules import RULES, hyperliquid_mmr, price_on_screen
 from .schedules import SCHEDULES, SizeScaledRate
+from .sizing import (
+    collateral_value,
+    compare_margin_modes,
+    distance_to_liq,
+    margin_buffer,
+    max_position_size,
+)
 from .tiers import TierTable
 
 # the formulas, in the order the docs list them (also the Excel functions' order)

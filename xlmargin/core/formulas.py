@@ -42,6 +42,7 @@ __all__ = [
     "coin_size",
     "rate_and_amount",
     "maint_margin",
+    "maint_margin_at",
     "liq_price",
     "tier_used",
 ]
@@ -126,6 +127,12 @@ def maint_margin(n: np.ndarray, mmr: Any, maint_amount: Any = 0.0, fee: Any = 0.
     """
     rate, amount = rate_and_amount(mmr, maint_amount, n, size)
     return n * (rate + fee) - amount
+
+
+def maint_margin_at(q, price, inv, mmr, maint_amount, fee=0.0) -> np.ndarray:
+    """Maintenance margin of positions valued at ``price`` (tier, or size-scaled rate, of that notional)."""
+    n = notional(q, price, inv)
+    return maint_margin(n, mmr, maint_amount, fee, coin_size(q, n, inv))
 
 
 def _solver_mode(rules) -> Any:
