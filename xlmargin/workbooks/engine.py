@@ -123,6 +123,21 @@ def load_workbook(path: Path) -> openpyxl.Workbook:
         raise RecalcError(f"{Path(path).name}: not an .xlsx workbook ({type(exc).__name__}{': ' * bool(reason)}{reason})") from None
 
 
+def check_formulas(book: openpyxl.Workbook) -> None:
+    """Every function a formula calls must be one the engine knows; :class:`RecalcError` names the first that is not."""
+    register_functions()
+    known = formulas.get_functions()
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    for fn in re.findall(r"([A-Za-z_][A-Za-z0-9_.]*)\(", cell.value):
+                        if fn.upper() not in known or known[fn.upper()] is None:
+                            raise RecalcError(
+                                f"{sheet.title}!{cell.coordinate}: the formula engine cannot evaluate {fn}() in {cell.value}"
+                            )
+
+
 class RecalcBook:
     """A workbook loaded into the engine, recalculated by defined name.
 
@@ -150,18 +165,7 @@ class RecalcBook:
         return f"'[{self._book}]{sheet}'!{cell.upper()}"
 
     def _check_formulas(self) -> None:
-        """Every function a formula calls must be one the engine knows."""
-        known = formulas.get_functions()
-        book = load_workbook(self.path)
-        for sheet in book.worksheets:
-            for row in sheet.iter_rows():
-                for cell in row:
-                    if isinstance(cell.value, str) and cell.value.startswith("="):
-                        for fn in re.findall(r"([A-Za-z_][A-Za-z0-9_.]*)\(", cell.value):
-                            if fn.upper() not in known or known[fn.upper()] is None:
-                                raise RecalcError(
-                                    f"{sheet.title}!{cell.coordinate}: the formula engine cannot evaluate {fn}() in {cell.value}"
-                                )
+        check_formulas(load_workbook(self.path))
 
     def calculate(self, inputs: dict[str, Any] | None = None, all_cells: bool = False) -> dict[str, Any]:
         """Recalculate with ``inputs`` (defined name -> value); return every named cell's value.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .engine import RecalcError, load_workbook
+from .engine import RecalcError, check_formulas, load_workbook
 
 ERROR_VALUES = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 _COMPARE = {"greaterThan": (operator.gt, ">"), "greaterThanOrEqual": (operator.ge, ">="), "lessThan": (operator.lt, "<"),
@@ -48,6 +48,7 @@ def named_cells(path: Path) -> dict[str, NamedCell]:
             continue
         sheet, ref = destinations[0][0], destinations[0][1].replace("$", "")
         cells[name.upper()] = _named_cell(name.upper(), book[sheet], ref)
+    check_formulas(book)  # an unknown function is the first thing to say
     if not any(c.formula for c in cells.values()):
         hint = (f"; it names only ranges ({', '.join(sorted(ranges)[:4])}): fill it in and review it with "
                 "`xlmargin report`" if ranges else "")
