@@ -132,6 +132,8 @@ def check_book(
     pos_name, acc_name, tier_name = names
     positions = _columns(positions.copy(), POSITION_COLUMNS, pos_name, problems)
     if accounts is None:
+        if problems:  # the accounts come from the positions' columns: those must be there first
+            raise BookError(problems)
         accounts = _accounts_from_positions(positions, pos_name, problems)
     accounts = _columns(accounts.copy(), ("account", "wallet_balance"), acc_name, problems)
     if problems:
