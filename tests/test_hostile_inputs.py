@@ -281,3 +281,130 @@ def test_tiers_shows_amounts_at_full_precision():
     result = invoke("tiers", "binance_usdm_btcusdt")
     assert result.exit_code == 0
     assert "e+0" not in result.output
+
+
+# -- item 3: recalc --set -----------------------------------------------------------------------------
+
+W3 = ROOT / "workbooks" / "w3_two_longs.xlsx"
+
+
+@pytest.mark.parametrize("assignment, words", [
+    ("ETH_PRICE=1,800", ["--set ETH_PRICE must be a number", "'1,800'"]),
+    ("ETH_PRICE=abc", ["must be a number"]),
+    ("ETH_PRICE=inf", ["must be a finite number"]),
+    ("ETH_PRICE=nan", ["must be a finite number"]),
+    ("ETH_PRICE==1+1", ["must be a number", "'=1+1'"]),
+    ("ETH_PRICE=#N/A", ["must be a number", "'#N/A'"]),
+    ("ETH_SIZE=0", ["--set ETH_SIZE must be > 0"]),
+    ("MMR=1.5", ["--set MMR must be between 0 and 0.9999"]),
+    ("CROSS_ETH_LIQ_PRICE=3", ["is an output", "not an input", "ETH_PRICE"]),
+    ("NOPE=3", ["has no defined name NOPE", "ETH_PRICE"]),
+])
+def test_recalc_set_takes_only_values_an_input_cell_accepts(tmp_path, assignment, words):
+    before = sha(W3)
+    one_line_error(invoke("recalc", W3, "--set", assignment, "--out", tmp_path / "copy.xlsx"), 2, *words)
+    assert sha(W3) == before and list(tmp_path.iterdir()) == []
+
+
+def test_recalc_set_of_a_listed_word_is_checked_against_the_list(tmp_path):
+    from xlmargin.workbooks.inputs import NamedCell, check_inputs
+    from xlmargin.workbooks.recalc import RecalcError
+
+    cells = {"SIDE": NamedCell("SIDE", False, words=("long", "short")), "OUT": NamedCell("OUT", True)}
+    assert check_inputs("w.xlsx", cells, {"side": " Short"}) == {"side": "short"}
+    with pytest.raises(RecalcError, match="must be long or short, not 'up'"):
+        check_inputs("w.xlsx", cells, {"SIDE": "up"})
+
+
+def test_recalc_whose_outputs_are_errors_fails_naming_the_output_and_the_reason(tmp_path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(ROOT / "workbooks" / "w2_isolated_vs_cross.xlsx")
+    book["W2"]["B7"] = "abc"  # SIZE as text: every output is #VALUE!
+    book.save(tmp_path / "bad.xlsx")
+    one_line_error(invoke("recalc", tmp_path / "bad.xlsx"), 2, "bad.xlsx: output", "is #VALUE!", "size must be a number")
+
+
+# -- item 6: fast answers, progress, precision, quiet Dask ----------------------------------------------
+
+
+def test_recalc_of_the_blank_risk_review_says_it_has_no_outputs_fast():
+    start = time.monotonic()
+    one_line_error(invoke("recalc", ROOT / "workbooks" / "risk_review.xlsx"), 2, "has no named output cells", "xlmargin report")
+    assert time.monotonic() - start < 5
+
+
+def test_slow_steps_show_progress_on_a_terminal_only(monkeypatch, capsys):
+    from xlmargin import cli
+
+    monkeypatch.setattr(cli, "_stderr_is_terminal", lambda: True)
+    with cli._step("loading w.xlsx"):
+        time.sleep(1.3)
+    with cli._step("quick"):
+        pass
+    time.sleep(1.1)  # the quick step's timer was cancelled: nothing more appears
+    err = capsys.readouterr().err
+    assert "loading w.xlsx ..." in err and " s\n" in err and "quick" not in err
+    monkeypatch.setattr(cli, "_stderr_is_terminal", lambda: False)
+    with cli._step("not a terminal"):
+        time.sleep(1.2)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_successful_dask_review_prints_no_warnings(tmp_path):
+    from xlmargin.review import synthetic_book
+
+    book = synthetic_book(400, 20)
+    (tmp_path / "parts").mkdir()
+    for i, part in enumerate((book.positions.iloc[:200], book.positions.iloc[200:])):
+        part.to_parquet(tmp_path / "parts" / f"part{i}.parquet")
+    book.accounts.to_csv(tmp_path / "accounts.csv", index=False)
+    result = subprocess.run([sys.executable, "-m", "xlmargin", "report", str(tmp_path / "parts"), "--accounts",
+                             str(tmp_path / "accounts.csv"), "--out", str(tmp_path / "out")],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+# -- item 5: SIGTERM mid-run leaves nothing --------------------------------------------------------------
+
+_SLOW_XLSX = """
+import sys, time
+import xlmargin.report as report
+real = report.write_xlsx
+def slow(result, path, prov):
+    real(result, path, prov)          # the xlsx is complete in its temporary file, the html too
+    print("writing", flush=True)
+    time.sleep(60)                    # SIGTERM arrives here
+report.write_xlsx = slow
+from xlmargin.cli import main
+main(sys.argv[1:], prog_name="xlmargin")
+"""
+
+
+def test_sigterm_while_writing_leaves_no_file_and_a_rerun_works(book, tmp_path):
+    positions, accounts = book
+    out = tmp_path / "out"
+    args = ["report", str(positions), "--accounts", str(accounts), "--format", "html", "--format", "xlsx", "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-c", _SLOW_XLSX, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)
+    try:
+        assert process.stdout.readline().strip() == "writing"
+        assert any(p.name.endswith(".tmp") for p in out.iterdir())  # mid-run: only temporary files
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)
+    finally:
+        process.kill()
+    assert code == 128 + signal.SIGTERM and "interrupted" in process.stderr.read()
+    assert list(out.iterdir()) == []
+    rerun = subprocess.run([sys.executable, "-m", "xlmargin", *args], capture_output=True, text=True, env=env, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["risk_report.html", "risk_report.xlsx"]
+
+
+def test_a_positions_file_without_an_account_column_names_the_missing_columns(tmp_path):
+    path = tmp_path / "positions.csv"
+    path.write_text("wallet_balance\n100\n")  # found by the fuzz tests: was a KeyError traceback
+    result = invoke("report", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "missing column 'account'" in result.stderr and "Traceback" not in result.stderr
