@@ -6,16 +6,22 @@ keeps working for callers who do not know this module.
 
 Hierarchy::
 
-    XlmarginError
-    └── InputError (also ValueError)       bad argument value, shape or choice
-        └── TierTableError                  a tier table that cannot be used
+    XlmarginError                           bad input unless it is a FailedError
+    ├── InputError (also ValueError)       bad argument value, shape or choice
+    │   └── TierTableError                  a tier table that cannot be used
+    └── FailedError                         the work failed for a reason other than its input
+        └── OutputError (also OSError)      an output file or folder cannot be written
+    Interrupted (BaseException)             SIGTERM arrived while outputs were being written
     TierTableWarning (UserWarning)          a usable but suspect tier table
     ConvergenceWarning (UserWarning)        a solver gave up on some rows (their result is NaN)
 """
 
 from __future__ import annotations
 
-__all__ = ["XlmarginError", "InputError", "TierTableError", "TierTableWarning", "ConvergenceWarning"]
+__all__ = [
+    "XlmarginError", "InputError", "TierTableError", "FailedError", "OutputError", "Interrupted", "TierTableWarning",
+    "ConvergenceWarning",
+]
 
 
 class XlmarginError(Exception):
@@ -50,6 +56,30 @@ class InputError(XlmarginError, ValueError):
 
 class TierTableError(InputError):
     """A tier table is malformed: unsorted, overlapping, gapped or out of range."""
+
+
+class FailedError(XlmarginError):
+    """The work could not be done for a reason other than its input: a missing library, a disk.
+
+    The command line exits 1 for it ("xlmargin: failed: ..."), and 2 for any
+    other :class:`XlmarginError`, which is about the input ("xlmargin: bad input: ...").
+    """
+
+
+class OutputError(FailedError, OSError):
+    """An output file or folder cannot be written (read-only folder, disk full, ...); nothing was left behind."""
+
+
+class Interrupted(BaseException):
+    """SIGTERM arrived while outputs were being written; their temporary files were removed.
+
+    A :class:`BaseException`, as :class:`KeyboardInterrupt` is, so that no
+    ``except Exception`` swallows it.
+    """
+
+    def __init__(self, signal_number: int):
+        self.signal_number = signal_number
+        super().__init__(f"interrupted by signal {signal_number}")
 
 
 class TierTableWarning(UserWarning):
