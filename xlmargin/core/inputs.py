@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .solver import _kernel  # the compiled checks, for large columns
+from .solver import compiled_kernel  # the compiled checks, for large columns
 
 _SIDE_WORDS = {"long": 1.0, "short": -1.0, "1": 1.0, "-1": -1.0, "+1": 1.0}
 _CONTRACT_WORDS = ("linear", "inverse")
@@ -71,7 +71,7 @@ def _is_number(v: Any) -> bool:
 
 def _in_range(name: str, arr: np.ndarray, message: str, low: float, high: float, low_ok: bool) -> np.ndarray:
     """Raise unless every value lies in the range: one compiled pass for a large column, else two reductions."""
-    kernel = _kernel(None, arr.size)
+    kernel = compiled_kernel(None, arr.size)
     if kernel is not None and kernel.first_out_of_range(arr.reshape(-1), low, high, low_ok) < 0:
         return arr
     if arr.size:
@@ -112,7 +112,7 @@ def side(value: Any) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind in "iuf":
         arr = arr.astype(np.float64, copy=False)
-        kernel = _kernel(None, arr.size)
+        kernel = compiled_kernel(None, arr.size)
         if kernel is not None and kernel.first_not_a_side(arr.reshape(-1)) < 0:
             return arr
         _fail("side", "must be long/short or 1/-1", (arr != 1.0) & (arr != -1.0))
