@@ -1,10 +1,10 @@
 """The Excel functions, called the way Excel calls them: through xlwings' own Office.js call path.
 
-Arguments are 2-D lists of cell values with empty cells as None, exactly what the add-in sends;
-``custom_functions_call`` converts them, calls the function and converts the result back.
+Arguments are 2-D lists of cell values with empty cells as None, every parameter sent, an omitted
+one as null: exactly what the add-in sends (tests/excel_hosts.py); ``custom_functions_call``
+converts them, calls the function and converts the result back. The COM add-in's path is there too.
 """
 
-import asyncio
 import inspect
 import math
 import pathlib
@@ -14,11 +14,12 @@ import textwrap
 
 import pytest
 import xlwings
-from xlwings.server import custom_functions_call, custom_functions_meta
+from excel_hosts import HOSTS, ErrorCell
+from xlwings.server import custom_functions_meta
 
 import xlmargin as xm
-from xlmargin.errors import XlmarginError
 from xlmargin.core.examples import WORKED_EXAMPLES
+from xlmargin.errors import XlmarginError
 from xlmargin.excel import udfs
 from xlmargin.excel.runtimes import reference_markdown
 
@@ -27,16 +28,9 @@ NA = {"type": "Error", "errorType": "NotAvailable"}
 NUM = {"type": "Error", "errorType": "Num"}
 
 
-def cells(value):
-    """A cell value, a column (list) or a table (list of lists) as the add-in sends it."""
-    if isinstance(value, list):
-        return [row if isinstance(row, list) else [row] for row in value]
-    return [[value]]
-
-
 def call(name, *args):
-    data = {"func_name": name, "args": [cells(a) for a in args], "version": xlwings.__version__, "client": "Office.js", "runtime": "1.4"}
-    return asyncio.run(custom_functions_call(data, udfs))
+    """Through xlwings' Office.js call path, the request as Excel sends it: every parameter, omitted ones null."""
+    return HOSTS["office.js"].call(name, *args)
 
 
 def value(name, *args):
@@ -172,10 +166,10 @@ def test_no_liquidation_price_is_na_and_infinite_ratio_is_num():
     assert value("MAX_POSITION_SIZE", 1_000, 200, 50_000, "binance_usdm_btcusdt") == NA
 
 
-def test_through_the_windows_add_in_errors_are_text_with_the_reason(monkeypatch):
-    monkeypatch.delenv("XLWINGS_ON_SERVER")  # the COM add-in path: an exception would show a traceback
-    assert udfs.ISOLATED_LIQ_PRICE([["long"]], [[-1]], [[50_000]], [[100]]) == [["#VALUE! size must be a finite number > 0"]]
-    assert udfs.ISOLATED_LIQ_PRICE([["long"]], [[0.1]], [[50_000]], [[5_000]]) == [
+def test_through_the_windows_add_in_errors_are_text_with_the_reason():
+    com = HOSTS["com"]  # the COM add-in path (tests/excel_hosts.py): an exception would show a traceback
+    assert com.call("ISOLATED_LIQ_PRICE", "long", -1, 50_000, 100) == [["#VALUE! size must be a finite number > 0"]]
+    assert com.call("ISOLATED_LIQ_PRICE", "long", 0.1, 50_000, 5_000) == [
         ["#N/A no liquidation price: no positive price liquidates the position"]
     ]
 
@@ -308,9 +302,8 @@ def test_comparison_keeps_empty_rows_in_line():
     assert table[3][1] == 200.0
 
 
-def test_com_error_cells_arrive_as_codes(monkeypatch):
-    monkeypatch.delenv("XLWINGS_ON_SERVER")
-    assert udfs.NOTIONAL([[0.1], ["#N/A"]], [[50_000]]) == [["#VALUE! size holds the error #N/A (row 2)"]]
+def test_com_error_cells_arrive_as_codes():
+    assert HOSTS["com"].call("NOTIONAL", [0.1, ErrorCell("#N/A")], 50_000) == [["#VALUE! size holds the error #N/A (row 2)"]]
 
 
 def test_explanation_spills_a_table():

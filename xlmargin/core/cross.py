@@ -26,6 +26,8 @@ class _Accounts:
             self.labels = None
         else:
             labels = account.to_numpy() if isinstance(account, pd.Series) else np.asarray(account)
+            if labels.ndim == 0:  # one label: every position in that account (as a scalar broadcasts)
+                labels = np.full(n_rows, labels.item(), dtype=object)
             if labels.shape != (n_rows,):
                 raise InputError("account", f"must have one label per position ({n_rows}), not shape {labels.shape}")
             self.codes, self.labels = pd.factorize(labels)
@@ -97,8 +99,8 @@ def cross_equity(
         ``"linear"`` (USDT-margined, the default) or ``"inverse"``
         (coin-margined), in any case; no unit.
         One contract type per account (an account has one settlement asset).
-    account : array or Series of labels, optional
-        Label grouping positions into cross accounts, one per position; no unit.
+    account : label, array or Series of labels, optional
+        Label grouping positions into cross accounts, one per position (a single label: one account); no unit.
         Default None: all positions form one account.
 
     Returns
@@ -178,8 +180,8 @@ def cross_maint_margin(
     close_fee_rate : float, array or Series
         A fee to close counted inside maintenance margin, as a rate of notional
         [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
-    account : array or Series of labels, optional
-        Label grouping positions into cross accounts, one per position; no unit.
+    account : label, array or Series of labels, optional
+        Label grouping positions into cross accounts, one per position (a single label: one account); no unit.
         Default None: all positions form one account.
 
     Returns
@@ -280,8 +282,8 @@ def cross_liq_price(
     close_fee_rate : float, array or Series
         A fee to close counted inside maintenance margin, as a rate of notional
         [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
-    account : array or Series of labels, optional
-        Label grouping positions into cross accounts, one per position; no unit.
+    account : label, array or Series of labels, optional
+        Label grouping positions into cross accounts, one per position (a single label: one account); no unit.
         Default None: all positions form one account.
     rules : str, or an array or Series of str
         An exchange's rule set: ``"binance"`` (the default), ``"bybit"``,

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import xlmargin as xm
 
-from .convert import excel_function
+from .convert import excel_function, xlwings_host
+
+# Where these functions run (Office.js, COM or plain Python), decided once: by the decorators
+# xlwings chose when it was imported. No call reads the environment again.
+HOST = xlwings_host()
 
 # Argument help Excel shows, in the glossary's words and units (docs/glossary.md).
 ARG_HELP = {
@@ -59,7 +63,7 @@ NO_LIQUIDATION = "no liquidation price: no positive price liquidates the positio
 
 
 def _udf(core, description, no_answer="no answer"):
-    return excel_function(core, description, ARG_HELP, no_answer)
+    return excel_function(core, description, ARG_HELP, no_answer, host=HOST)
 
 
 NOTIONAL = _udf(xm.notional, "Position value [settlement asset]: size x price (linear) or size / price (inverse).")

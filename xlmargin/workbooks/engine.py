@@ -15,6 +15,7 @@ engine's own error values, so ``#N/A`` and ``#VALUE!`` behave as in Excel.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import re
 from pathlib import Path
@@ -76,11 +77,16 @@ def _to_engine(cells: list[list[Any]]) -> Any:
 
 
 def _engine_function(udf: Any) -> Any:
+    arity = len(inspect.signature(udf).parameters)
+
     def evaluate(*args: Any) -> Any:
         error = get_error(*args)  # an error in an argument propagates, as in Excel
         if error:
             return error
-        return _to_engine(call(udf.core, tuple(_from_engine(a) for a in args), udf.no_answer, _engine_error))
+        # Excel passes every argument of the function, an omitted one as an empty value (Office.js:
+        # null; the COM add-in: VBA's missing value): never fewer arguments than the function has.
+        cells = tuple(_from_engine(a) for a in args) + (None,) * (arity - len(args))
+        return _to_engine(call(udf.core, cells, udf.no_answer, _engine_error))
 
     return wrap_ranges_func(evaluate)
 
