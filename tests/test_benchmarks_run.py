@@ -20,7 +20,7 @@ def script(name, *args):
 
 STARTED = {
     "liq_price": lambda folder: script("bench_liq_price.py", "--rows", "10", "--repeat", "1", "--loop-sample", "1"),
-    "udf_calls": lambda folder: script("bench_udf_calls.py", "--rows", "2"),
+    "udf_calls": lambda folder: script("bench_udf_calls.py", "--rows", "2", "--calls", "2", "--column-rows", "100", "--filled", "5"),
     "recalc": lambda folder: script("bench_recalc.py", "--changes", "1"),
     "book": lambda folder: script("bench_book.py", "--positions", "2", "--accounts", "1"),
     "rules": lambda folder: script("bench_rules.py", "--rows", "10", "--repeat", "1"),

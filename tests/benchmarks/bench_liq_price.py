@@ -129,6 +129,8 @@ def busy_cores(side, size, entry, margin) -> None:
         table = [TIERS.notional_floor, TIERS.mmr, TIERS.maint_amount]
         print(f"  with all {len(burners)} cores busy:")
         for rows in (1, 1_000, 100_000):
+            if rows > len(side):
+                break
             cols = [np.ascontiguousarray(a[:rows]) for a in (side, size, entry, margin)] + [np.zeros(rows)] * 2
             out = np.empty(rows)
             timing = {}
