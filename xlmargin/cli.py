@@ -1,7 +1,10 @@
 """The ``xlmargin`` command line.
 
 Every command turns xlmargin's errors into a one-line message on stderr and
-a non-zero exit status; it never shows a traceback for bad input.
+a non-zero exit status; it never shows a traceback for bad input. A command
+whose extra is not installed says which one (``pip install 'xlmargin[report]'``);
+without the ``cli`` extra itself, the ``xlmargin`` command (:mod:`xlmargin.__main__`)
+says so.
 """
 
 from __future__ import annotations
@@ -9,15 +12,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import click
-import pandas as pd
-from tqdm import tqdm
-
 from . import __version__
 from .core.examples import WORKED_EXAMPLES
 from .core.tiers import TierTable
-from .errors import XlmarginError
+from .errors import XlmarginError, require_extra
 from .files import OutputExistsError
+
+require_extra("the command line", "cli", ("click", "tqdm"))
+
+import click  # noqa: E402  (after the check of the extra)
+import pandas as pd  # noqa: E402
+from tqdm import tqdm  # noqa: E402
 
 
 class _Group(click.Group):
@@ -112,10 +117,11 @@ def report(source: str, accounts: str | None, tiers: str | None, formats: tuple[
 
 
 def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
+    from .review.distributed import evaluate_parquet  # first: it says which extra is missing
+
     from dask.distributed import Client, LocalCluster
 
     from .core.tiers import TierTable
-    from .review.distributed import evaluate_parquet
     from .review.reading import read_table
 
     if not accounts:

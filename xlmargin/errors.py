@@ -7,15 +7,19 @@ keeps working for callers who do not know this module.
 Hierarchy::
 
     XlmarginError
-    └── InputError (also ValueError)       bad argument value, shape or choice
-        └── TierTableError                  a tier table that cannot be used
+    ├── InputError (also ValueError)       bad argument value, shape or choice
+    │   └── TierTableError                  a tier table that cannot be used
+    └── MissingExtraError (also ImportError) an optional part used without its extra's libraries
     TierTableWarning (UserWarning)          a usable but suspect tier table
     ConvergenceWarning (UserWarning)        a solver gave up on some rows (their result is NaN)
 """
 
 from __future__ import annotations
 
-__all__ = ["XlmarginError", "InputError", "TierTableError", "TierTableWarning", "ConvergenceWarning"]
+import importlib.util
+from collections.abc import Iterable
+
+__all__ = ["XlmarginError", "InputError", "TierTableError", "MissingExtraError", "TierTableWarning", "ConvergenceWarning"]
 
 
 class XlmarginError(Exception):
@@ -50,6 +54,43 @@ class InputError(XlmarginError, ValueError):
 
 class TierTableError(InputError):
     """A tier table is malformed: unsorted, overlapping, gapped or out of range."""
+
+
+class MissingExtraError(XlmarginError, ImportError):
+    """An optional part of xlmargin is used, but a library of its extra is not installed.
+
+    ``pip install xlmargin`` installs the core and the Excel functions only (numpy,
+    pandas, xlwings: what xlwings Lite can install too); the templates, the report,
+    Dask, the compiled kernel and the command line each come with an extra.
+
+    Attributes
+    ----------
+    part : str
+        What was used, e.g. "the report".
+    extra : str
+        The extra that installs it, e.g. "report".
+    library : str
+        The first missing library (its import name), also ``ImportError.name``.
+    """
+
+    def __init__(self, part: str, extra: str, library: str):
+        self.part, self.extra, self.library = part, extra, library
+        super().__init__(f"{part} needs xlmargin[{extra}] ({library} is not installed): pip install 'xlmargin[{extra}]'",
+                         name=library)
+
+    def __reduce__(self):  # ImportError pickles its message only; keep the three fields
+        return type(self), (self.part, self.extra, self.library)
+
+
+def require_extra(part: str, extra: str, libraries: Iterable[str]) -> None:
+    """Raise :class:`MissingExtraError` unless every library (import name) can be imported.
+
+    Only looks the libraries up (``importlib.util.find_spec``), never imports
+    them: an optional layer calls this first, then imports what it needs.
+    """
+    for library in libraries:
+        if importlib.util.find_spec(library) is None:
+            raise MissingExtraError(part, extra, library)
 
 
 class TierTableWarning(UserWarning):

@@ -27,11 +27,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..files import OutputExistsError, write_atomically
-from .content import provenance
-from .html import render_html
-from .pdf import PDF_MAX_ROWS, write_pdf
-from .xlsx import write_xlsx
+from ..errors import require_extra
+
+require_extra("the report", "report", ("jinja2", "matplotlib", "xlsxwriter"))  # weasyprint: for a PDF only
+
+from ..files import OutputExistsError, write_atomically  # noqa: E402  (after the check of the extra)
+from .content import provenance  # noqa: E402
+from .html import render_html  # noqa: E402
+from .pdf import PDF_MAX_ROWS, write_pdf  # noqa: E402
+from .xlsx import write_xlsx  # noqa: E402
 
 if TYPE_CHECKING:
     from ..review.evaluate import RiskResult

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.tiers import TierTable
+from ..errors import require_extra
 from .book import POSITION_COLUMNS, Book, BookError
 from .checking import check_book
 
@@ -33,6 +34,7 @@ def read_book(path: str | Path, accounts: str | Path | None = None, tiers: str |
         raise BookError([f"{path}: no such file"])
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
+        require_extra("reading a risk_review.xlsx", "report", ("openpyxl",))
         sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
         missing = [s for s in ("Positions", "Accounts") if s not in sheets]
         if missing:
@@ -56,6 +58,7 @@ def read_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise BookError([f"{path}: no such file"])
     if path.suffix.lower() == ".parquet":
+        require_extra("reading Parquet", "parquet", ("pyarrow",))
         return pd.read_parquet(path)
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
 
