@@ -354,3 +354,9 @@ def test_the_report_says_which_extra_it_needs(lite):
         "type": "MissingExtraError",
         "message": "the report needs xlmargin[report] (jinja2 is not installed): pip install 'xlmargin[report]'",
     }
+
+
+def test_the_docs_show_the_lite_files_that_the_command_prints():
+    docs = (ROOT / "docs" / "excel.md").read_text()
+    for filename, content in RUNTIMES["lite"].files.items():
+        assert f"--- {filename}\n{content}" in docs, f"docs/excel.md's Lite section: show {filename} as `xlmargin excel setup lite` prints it"
