@@ -149,7 +149,7 @@ def test_tiers_shows_a_table(cli):
 
 @pytest.mark.parametrize("args", [("tiers", "nope")])
 def test_errors_are_one_line_and_non_zero(cli, args):
-    one_line_error(cli(*args), "error: tiers 'nope' is not a shipped table")
+    one_line_error(cli(*args), "xlmargin: bad input: tiers 'nope' is not a shipped table")
 
 
 def test_report_on_a_parquet_folder_is_reviewed_on_dask(tmp_path, cli, dask_client, monkeypatch):
@@ -174,4 +174,4 @@ def test_report_on_a_parquet_folder_is_reviewed_on_dask(tmp_path, cli, dask_clie
     expected = evaluate(book).accounts.set_index("account").sort_index()
     assert got.index.tolist() == expected.index.tolist()
     np.testing.assert_allclose(got["maint_margin"], expected["maint_margin"], rtol=1e-12)
-    one_line_error(cli("report", str(folder), "--out", str(tmp_path / "other")), "error: a Parquet folder needs --accounts")
+    one_line_error(cli("report", str(folder), "--out", str(tmp_path / "other")), "xlmargin: bad input: a Parquet folder needs --accounts")

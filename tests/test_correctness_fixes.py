@@ -157,3 +157,13 @@ def test_average_entry_price_per_position():
     assert out.to_dict() == {"a": 45_000.0, "b": 40_000.0}
     with pytest.raises(xm.InputError, match="contract must be the same for every fill"):
         xm.average_entry_price([1, 2], [3, 4], ["linear", "inverse"], position_id=["x", "x"])
+
+
+def test_a_book_error_survives_pickling_as_from_a_dask_worker():
+    import pickle
+
+    from xlmargin.review import BookError
+
+    error = BookError(["Positions: column 'size' is empty in rows 3", "Accounts: no wallet_balance for account(s) x"])
+    again = pickle.loads(pickle.dumps(error))
+    assert again.problems == error.problems and str(again) == str(error)

@@ -143,15 +143,15 @@ LAUNCH = "import runpy, sys; sys.argv = ['xlmargin', *sys.argv[1:]]; runpy.run_m
 
 def test_the_command_without_the_cli_extra_says_so_in_one_line():
     result = run_python(blocking(["click", "tqdm"]) + LAUNCH, "--version")
-    assert result.returncode == 2
-    assert result.stderr == "error: the command line needs xlmargin[cli] (click is not installed): pip install 'xlmargin[cli]'\n"
+    assert result.returncode == 1
+    assert result.stderr == "xlmargin: failed: the command line needs xlmargin[cli] (click is not installed): pip install 'xlmargin[cli]'\n"
 
 
 def test_a_command_without_its_extra_says_which_in_one_line(tmp_path):
     report = ["jinja2", "matplotlib", "weasyprint", "xlsxwriter", "openpyxl"]
     result = run_python(blocking(report) + LAUNCH, "demo", "--out", str(tmp_path / "demo"))
-    assert result.returncode == 2
-    assert result.stderr == "error: the report needs xlmargin[report] (jinja2 is not installed): pip install 'xlmargin[report]'\n"
+    assert result.returncode == 1
+    assert result.stderr == "xlmargin: failed: the report needs xlmargin[report] (jinja2 is not installed): pip install 'xlmargin[report]'\n"
     # and a command needing no extra but cli still works
     result = run_python(blocking(report) + LAUNCH, "excel", "setup", "lite")
     assert result.returncode == 0 and "requirements.txt" in result.stdout

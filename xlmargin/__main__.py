@@ -10,8 +10,8 @@ def main() -> None:
     except ImportError as exc:
         if getattr(exc, "extra", None) is None:  # not a MissingExtraError: a real fault, shown in full
             raise
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        print(f"xlmargin: failed: {exc}", file=sys.stderr)  # as the CLI says it for a command's missing extra
+        sys.exit(1)
     command()
 
 

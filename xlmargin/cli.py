@@ -1,21 +1,26 @@
 """The ``xlmargin`` command line.
 
 Every command turns xlmargin's errors into a one-line message on stderr and
-a non-zero exit status; it never shows a traceback for bad input. A command
-whose extra is not installed says which one (``pip install 'xlmargin[report]'``);
-without the ``cli`` extra itself, the ``xlmargin`` command (:mod:`xlmargin.__main__`)
-says so.
+a non-zero exit status; it never shows a traceback. Exit status: 0 success,
+1 the work failed ("xlmargin: failed: ..."), 2 bad input ("xlmargin: bad
+input: ...", and click's own usage errors), 130/143 interrupted (Ctrl-C/SIGTERM).
+A command whose extra is not installed says which one (``pip install 'xlmargin[report]'``);
+without the ``cli`` extra itself, the ``xlmargin`` command (:mod:`xlmargin.__main__`) says so.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
+import threading
+import time
 from pathlib import Path
 
 from . import __version__
 from .core.examples import WORKED_EXAMPLES
 from .core.tiers import TierTable
-from .errors import XlmarginError, require_extra
+from .errors import FailedError, Interrupted, XlmarginError, require_extra
 from .files import OutputExistsError
 
 require_extra("the command line", "cli", ("click", "tqdm"))
@@ -24,17 +29,65 @@ import click  # noqa: E402  (after the check of the extra)
 import pandas as pd  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
+EPILOG = """Exit status: 0 success; 1 the work failed ("xlmargin: failed: ...", e.g. a
+read-only output folder or no pango for a PDF); 2 bad input ("xlmargin: bad input: ...",
+e.g. a book with a bad cell, an unknown --set name, an output that exists without --force,
+or a usage error); 130 or 143 interrupted by Ctrl-C or SIGTERM (no partial outputs are left)."""
+
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except FailedError as exc:
+            _fail(EXIT_FAILED, f"failed: {exc}")
         except XlmarginError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            problems = getattr(exc, "problems", None)  # a book with one problem: that problem, on one line
+            _fail(EXIT_BAD_INPUT, f"bad input: {problems[0] if problems and len(problems) == 1 else exc}")
+        except Interrupted as exc:
+            _fail(128 + exc.signal_number, "interrupted; no partial outputs were left")
+        except KeyboardInterrupt:
+            _fail(130, "interrupted; no partial outputs were left")
+        except Exception as exc:  # a bug: still one line, and the kind of error to report
+            _fail(EXIT_FAILED, f"failed: internal error {type(exc).__name__}: {exc} (please report it)")
 
 
-@click.group(cls=_Group)
+def _fail(code: int, message: str) -> None:
+    lines = str(message).splitlines() or [""]
+    click.echo(f"xlmargin: {lines[0]}", err=True)
+    for line in lines[1:]:  # a book's list of problems: one per line under the first
+        click.echo(line, err=True)
+    sys.exit(code)
+
+
+@contextlib.contextmanager
+def _step(label: str):
+    """Show ``label`` and its time on a terminal (stderr) when the step takes more than a second."""
+    if not _stderr_is_terminal():
+        yield
+        return
+    start, shown = time.monotonic(), threading.Event()
+    timer = threading.Timer(1.0, lambda: (shown.set(), click.echo(f"{label} ...", err=True, nl=False)))
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if shown.is_set():
+            click.echo(f" {time.monotonic() - start:.1f} s", err=True)
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return click.get_text_stream("stderr").isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@click.group(cls=_Group, epilog=EPILOG)
 @click.version_option(__version__, prog_name="xlmargin")
 def main() -> None:
     """Futures margin, liquidation and isolated-vs-cross calculations."""
@@ -86,34 +139,56 @@ def demo(folder: str, force: bool) -> None:
         click.echo(f"wrote {path}")
 
 
+def _file_stem(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--name``: a plain file name without extension, so that outputs stay in ``--out``."""
+    if not value.strip() or value in (".", "..") or any(sep in value for sep in ("/", "\\", "\0")) or value != value.strip():
+        raise click.BadParameter(f"{value!r} is not a plain file name (no folders, not empty, not '.' or '..')")
+    return value
+
+
 @main.command()
 @click.argument("source", type=click.Path(exists=True))
 @click.option("--accounts", type=click.Path(exists=True, dir_okay=False), help="Accounts CSV/Parquet (for a CSV/Parquet book).")
 @click.option("--tiers", type=click.Path(exists=True, dir_okay=False), help="Tier tables CSV/Parquet (tier_set column).")
 @click.option("--format", "formats", type=click.Choice(["html", "pdf", "xlsx"]), multiple=True, default=("html",),
-              show_default=True, help="Output format (repeatable).")
+              show_default=True, help="Output format (repeatable); several are written all or nothing.")
 @click.option("--out", "folder", type=click.Path(file_okay=False), default=".", show_default=True, help="Output folder.")
-@click.option("--name", default="risk_report", show_default=True, help="Output file name without extension.")
-@click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@click.option("--name", default="risk_report", show_default=True, callback=_file_stem,
+              help="Output file name without extension (no folders).")
+@click.option("--force", is_flag=True, help="Overwrite existing outputs (never an input file).")
 def report(source: str, accounts: str | None, tiers: str | None, formats: tuple[str, ...], folder: str, name: str, force: bool) -> None:
     """Risk-review report of SOURCE: a filled risk_review.xlsx, a CSV/Parquet positions file, or a folder
     of Parquet files (reviewed on Dask). The input is never modified."""
-    from .report import write_report
+    from .report import check_pdf_available, write_report
     from .review.evaluate import evaluate
     from .review import read_book
 
     source_path = Path(source)
     targets = [Path(folder) / f"{name}.{ext}" for ext in formats]
+    _refuse_inputs_as_outputs(targets, [source, accounts, tiers])
     if not force and any(t.exists() for t in targets):
         raise OutputExistsError(f"{', '.join(str(t) for t in targets if t.exists())} exists already; pass --force to overwrite")
+    if "pdf" in formats:
+        check_pdf_available()  # before the review: a missing pango library fails in a second, not after it
     with tqdm(total=3, desc="review", leave=False, disable=None) as bar:
         if source_path.is_dir():
             result = _review_on_dask(source_path, accounts, tiers)
             bar.update(3)
         else:
             result = evaluate(read_book(source_path, accounts, tiers), progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
-    for path in write_report(result, Path(folder), formats=formats, force=force, name=name):
+    with _step(f"writing {', '.join(formats)}"):
+        paths = write_report(result, Path(folder), formats=formats, force=force, name=name)
+    for path in paths:
         click.echo(f"wrote {path}")
+
+
+def _refuse_inputs_as_outputs(targets: list[Path], inputs: list[str | None]) -> None:
+    """No output may be an input file, whatever --force says (paths compared resolved)."""
+    given = {Path(i).resolve(): i for i in inputs if i}
+    for target in targets:
+        if target.resolve() in given:
+            raise XlmarginError(f"the output {target} is the input {given[target.resolve()]}; an input is never "
+                                "overwritten, even with --force (choose another --name or --out)")
 
 
 def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
@@ -122,16 +197,18 @@ def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
     from dask.distributed import Client, LocalCluster
 
     from .core.tiers import TierTable
-    from .review.reading import read_table
+    from .review.reading import check_parquet_folder, read_table
 
     if not accounts:
         raise XlmarginError("a Parquet folder needs --accounts")
+    check_parquet_folder(folder)
     table = read_table(Path(accounts))
     tier_sets = {}
     if tiers:
         rows = read_table(Path(tiers))
         tier_sets = {n: TierTable.from_frame(r.reset_index(drop=True), meta={"name": n}) for n, r in rows.groupby("tier_set")}
-    with LocalCluster(processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+    # silence_logs: a successful run prints nothing of distributed's own (its start-up and shut-down WARNINGs)
+    with LocalCluster(processes=True, dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         return evaluate_parquet(folder, table, tier_sets, client=client)
 
 
@@ -147,8 +224,8 @@ def tiers(name: str | None) -> None:
     table = TierTable.load(name)
     for key, value in table.meta.items():
         click.echo(f"# {key}: {value}")
-    with pd.option_context("display.float_format", "{:,.6g}".format):
-        click.echo(table.to_frame().to_string(index=False))
+    frame = table.to_frame()
+    click.echo(frame.to_string(index=False, formatters={c: _full for c in frame.columns if frame[c].dtype.kind == "f"}))
 
 
 @main.group()
@@ -163,13 +240,17 @@ def excel() -> None:
 def setup(runtime: str, folder: str | None, force: bool) -> None:
     """Print the setup of RUNTIME: com (Windows add-in), lite (xlwings Lite) or server (xlwings Server)."""
     from .excel.runtimes import RUNTIMES, setup_text
-    from .files import write_text_atomically
+    from .files import write_all_atomically
 
     click.echo(setup_text(runtime), nl=False)
-    if folder:
-        for filename, content in RUNTIMES[runtime].files.items():
-            path = write_text_atomically(Path(folder) / filename, content, force=force)
+    if folder:  # all the runtime's files or none
+        files = {Path(folder) / filename: _text_writer(content) for filename, content in RUNTIMES[runtime].files.items()}
+        for path in write_all_atomically(files, force=force):
             click.echo(f"wrote {path}")
+
+
+def _text_writer(text: str):
+    return lambda tmp: tmp.write_text(text, encoding="utf-8")
 
 
 @excel.command()
@@ -209,7 +290,7 @@ def recalc(workbook: str, assignments: tuple[str, ...], out: str | None, force: 
     from .workbooks.recalc import recalc as run
 
     inputs = dict(parse_assignment(a) for a in assignments)
-    values = run(workbook, inputs, out=out, force=force)
+    values = run(workbook, inputs, out=out, force=force, step=_step)
     if as_json:
         click.echo(json.dumps({"workbook": workbook, "inputs": inputs, "values": values, "out": out}, indent=2))
         return
@@ -235,6 +316,12 @@ def _same(a: object, b: object) -> bool:
     if isinstance(b, bool) or isinstance(a, str):
         return a == b
     return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
+
+
+def _full(value: float) -> str:
+    """A number at full precision: 14481450 as 14,481,450, 0.004 as 0.004 (the shortest exact form)."""
+    value = float(value)
+    return f"{value:,.0f}" if value.is_integer() else repr(value)
 
 
 def _fmt(value: object) -> str:

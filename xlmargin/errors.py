@@ -6,10 +6,13 @@ keeps working for callers who do not know this module.
 
 Hierarchy::
 
-    XlmarginError
+    XlmarginError                           bad input unless it is a FailedError
     ├── InputError (also ValueError)       bad argument value, shape or choice
     │   └── TierTableError                  a tier table that cannot be used
-    └── MissingExtraError (also ImportError) an optional part used without its extra's libraries
+    └── FailedError                         the work failed for a reason other than its input
+        ├── OutputError (also OSError)      an output file or folder cannot be written
+        └── MissingExtraError (also ImportError)  an optional part used without its extra's libraries
+    Interrupted (BaseException)             SIGTERM arrived while outputs were being written
     TierTableWarning (UserWarning)          a usable but suspect tier table
     ConvergenceWarning (UserWarning)        a solver gave up on some rows (their result is NaN)
 """
@@ -19,7 +22,10 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Iterable
 
-__all__ = ["XlmarginError", "InputError", "TierTableError", "MissingExtraError", "TierTableWarning", "ConvergenceWarning"]
+__all__ = [
+    "XlmarginError", "InputError", "TierTableError", "FailedError", "OutputError", "MissingExtraError", "Interrupted",
+    "TierTableWarning", "ConvergenceWarning",
+]
 
 
 class XlmarginError(Exception):
@@ -56,7 +62,31 @@ class TierTableError(InputError):
     """A tier table is malformed: unsorted, overlapping, gapped or out of range."""
 
 
-class MissingExtraError(XlmarginError, ImportError):
+class FailedError(XlmarginError):
+    """The work could not be done for a reason other than its input: a missing library, a disk.
+
+    The command line exits 1 for it ("xlmargin: failed: ..."), and 2 for any
+    other :class:`XlmarginError`, which is about the input ("xlmargin: bad input: ...").
+    """
+
+
+class OutputError(FailedError, OSError):
+    """An output file or folder cannot be written (read-only folder, disk full, ...); nothing was left behind."""
+
+
+class Interrupted(BaseException):
+    """SIGTERM arrived while outputs were being written; their temporary files were removed.
+
+    A :class:`BaseException`, as :class:`KeyboardInterrupt` is, so that no
+    ``except Exception`` swallows it.
+    """
+
+    def __init__(self, signal_number: int):
+        self.signal_number = signal_number
+        super().__init__(f"interrupted by signal {signal_number}")
+
+
+class MissingExtraError(FailedError, ImportError):
     """An optional part of xlmargin is used, but a library of its extra is not installed.
 
     ``pip install xlmargin`` installs the core and the Excel functions only (numpy,

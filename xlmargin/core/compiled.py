@@ -111,3 +111,26 @@ count_serial = numba.njit(_SIGNATURES, cache=True)(_count_loop)
 count_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_count_loop)
 step_serial = numba.njit(_SIGNATURES, cache=True)(_step_loop)
 step_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_step_loop)
+
+
+# -- input checks in one pass: the first row out of range, or -1 (the message is built by xlmargin.core.inputs)
+_COLUMN = types.Array(types.float64, 1, "A", readonly=True)
+
+
+@numba.njit([types.intp(_COLUMN, types.float64, types.float64, types.boolean)], cache=True)
+def first_out_of_range(values, low, high, low_ok):
+    """Index of the first value not in [low, high) (or (low, high)), NaN included; -1 if none."""
+    for i in range(values.shape[0]):
+        x = values[i]
+        if not ((x >= low if low_ok else x > low) and x < high):
+            return i
+    return -1
+
+
+@numba.njit([types.intp(_COLUMN)], cache=True)
+def first_not_a_side(values):
+    """Index of the first value that is neither +1 nor -1; -1 if none."""
+    for i in range(values.shape[0]):
+        if values[i] != 1.0 and values[i] != -1.0:
+            return i
+    return -1

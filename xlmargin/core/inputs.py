@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .solver import compiled_kernel  # the compiled checks, for large columns
 
 _SIDE_WORDS = {"long": 1.0, "short": -1.0, "1": 1.0, "-1": -1.0, "+1": 1.0}
 _CONTRACT_WORDS = ("linear", "inverse")
@@ -69,7 +70,10 @@ def _is_number(v: Any) -> bool:
 
 
 def _in_range(name: str, arr: np.ndarray, message: str, low: float, high: float, low_ok: bool) -> np.ndarray:
-    """Raise unless every value lies in the range; two fast reductions when it does."""
+    """Raise unless every value lies in the range: one compiled pass for a large column, else two reductions."""
+    kernel = compiled_kernel(None, arr.size)
+    if kernel is not None and kernel.first_out_of_range(arr.reshape(-1), low, high, low_ok) < 0:
+        return arr
     if arr.size:
         lowest, highest = arr.min(), arr.max()  # NaN propagates and fails both tests
         if not ((lowest >= low if low_ok else lowest > low) and highest < high):
@@ -108,9 +112,10 @@ def side(value: Any) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind in "iuf":
         arr = arr.astype(np.float64, copy=False)
-        square = arr * arr  # exactly 1.0 for +1 and -1 only
-        if arr.size and not (square.min() == 1.0 and square.max() == 1.0):
-            _fail("side", "must be long/short or 1/-1", square != 1.0)
+        kernel = compiled_kernel(None, arr.size)
+        if kernel is not None and kernel.first_not_a_side(arr.reshape(-1)) < 0:
+            return arr
+        _fail("side", "must be long/short or 1/-1", (arr != 1.0) & (arr != -1.0))
         return arr
     words, inverse = np.unique(arr.astype(str), return_inverse=True)
     mapped = np.array([_side_word(w) for w in words], dtype=np.float64)

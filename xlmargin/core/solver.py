@@ -79,8 +79,14 @@ def _checked(engine: str) -> str:
     return engine
 
 
-def _kernel(engine: str | None, rows: int):
-    """The compiled module to use for ``rows`` rows, or None for the numpy path."""
+def compiled_kernel(engine: str | None, rows: int):
+    """The compiled module (:mod:`xlmargin.core.compiled`) to use for ``rows`` rows, or None for numpy.
+
+    None under ``use_engine("numpy")``, without numba, and (engine "auto") below
+    :data:`COMPILED_FROM_ROWS` rows: there the kernel saves at most ~0.1 ms a
+    call (tests/benchmarks/bench_liq_price.py, "engine crossover"), while its
+    first use in a process costs the import of numba, about a second.
+    """
     engine = _checked(engine or _engine.get())
     if engine == "numpy" or not _HAVE_NUMBA or (engine == "auto" and rows < COMPILED_FROM_ROWS):
         return None
@@ -162,7 +168,7 @@ def solve_tiered(s, q, e, m, fee, floors, caps, rates, cums, continuous: bool, e
     shape = np.broadcast_shapes(*(a.shape for a in args))
     args = [np.broadcast_to(a, shape).reshape(-1) for a in args]  # read-only; a 1-D broadcast view stays a view
     table = [np.ascontiguousarray(t, dtype=np.float64) for t in (floors, caps, rates, cums)]
-    kernel = _kernel(engine, args[0].shape[0])
+    kernel = compiled_kernel(engine, args[0].shape[0])
     with np.errstate(divide="ignore", invalid="ignore"):
         if kernel is not None and continuous:  # one compiled pass, every mode included
             u = _run(kernel.count_parallel, kernel.count_serial, args, [table[0], table[2], table[3]])
@@ -184,8 +190,11 @@ def _tier_rate_and_cum(table, n):
 
 
 def _run(parallel, serial, args, table) -> np.ndarray:
-    out = np.empty(args[0].shape[0])
-    (parallel if out.shape[0] >= PARALLEL_FROM_ROWS else serial)(*args, *table, out)
+    """Run a kernel on contiguous columns: a broadcast scalar is filled out, as strided access costs ~2x."""
+    n = args[0].shape[0]
+    columns = [np.full(n, a[0]) if n and a.strides == (0,) else np.ascontiguousarray(a) for a in args]
+    out = np.empty(n)
+    (parallel if n >= PARALLEL_FROM_ROWS else serial)(*columns, *table, out)
     return out
 
 

@@ -157,6 +157,8 @@ def _argument(name: str, value: Any) -> Any:
                 return TierTable.from_rows(cells.tolist())
             except InputError as exc:
                 raise XlmarginError(f"{name} (tier table) {exc.reason}" + (f" (row {exc.row})" if exc.row else "")) from None
+        if name in TABLE_ARGUMENTS and _meant_as_table(cells):
+            raise XlmarginError(_table_shape_message(name, cells.shape))
         value = cells[0, 0] if cells.shape == (1, 1) else cells
     else:
         _refuse_error_cells(name, np.array([[value]], dtype=object))
@@ -187,6 +189,25 @@ def _refuse_error_cells(name: str, cells: np.ndarray) -> None:
 
 def _looks_like_table(cells: np.ndarray) -> bool:
     return cells.shape[1] in (4, 5) and (cells.shape[0] > 1 or all(isinstance(v, str) for v in cells[0]))
+
+
+def _meant_as_table(cells: np.ndarray) -> bool:
+    """A 2-D range of the wrong width that cannot be rates: amounts (>= 1) or a header row of text in it."""
+    if min(cells.shape) < 2:
+        return False
+    header = all(isinstance(v, str) for v in cells[0])
+    amounts = any(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= 1 for v in cells.ravel())
+    return header or amounts
+
+
+def _table_shape_message(name: str, shape: tuple[int, ...]) -> str:
+    rows, columns = shape
+    message = (f"{name} looks like a tier table but has {columns} columns: a tier table has one row per tier and "
+               "4 or 5 columns, in this order: notional_floor, notional_cap, max_leverage, mmr, maint_amount "
+               "(maint_amount may be left out)")
+    if rows in (4, 5):
+        message += f"; this range has {rows} rows, so it may be transposed (tiers in columns): use TRANSPOSE() or lay it out in rows"
+    return message
 
 
 def _is_empty(value: Any) -> bool:

@@ -27,11 +27,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import require_extra
+from ..errors import FailedError, MissingExtraError, require_extra
 
 require_extra("the report", "report", ("jinja2", "matplotlib", "xlsxwriter"))  # weasyprint: for a PDF only
 
-from ..files import OutputExistsError, write_atomically  # noqa: E402  (after the check of the extra)
+from ..files import OutputExistsError, write_all_atomically  # noqa: E402  (after the check of the extra)
 from .content import provenance  # noqa: E402
 from .html import render_html  # noqa: E402
 from .pdf import PDF_MAX_ROWS, write_pdf  # noqa: E402
@@ -76,20 +76,43 @@ def write_report(result: RiskResult, out_dir: Path, formats: Iterable[str] = ("h
         If a format is not one of ``FORMATS``; nothing is written.
     OutputExistsError
         If any target exists and ``force`` is false; nothing is written.
+    xlmargin.errors.FailedError
+        If a PDF is asked for and WeasyPrint or the pango library is missing
+        (checked first); nothing is written.
+    xlmargin.errors.OutputError
+        If ``out_dir`` cannot be written; nothing is left behind.
 
     Notes
     -----
-    Each file is written atomically: a reader never sees a half-written
-    report, and a failure leaves no file behind.
+    The formats are written all or nothing: each to a temporary file, and
+    all moved into place only when every one is complete. A reader never sees
+    a half-written report, and a failure (or SIGTERM) leaves no file behind.
     """
     targets = _targets(Path(out_dir), name, list(dict.fromkeys(formats)), force)
+    if "pdf" in targets:
+        check_pdf_available()
     prov = provenance(result)
     writers: dict[str, Callable[[Path], None]] = {
         "html": lambda tmp: tmp.write_text(render_html(result, prov, max_rows), encoding="utf-8"),
         "pdf": lambda tmp: write_pdf(result, tmp, prov, max_rows),
         "xlsx": lambda tmp: write_xlsx(result, tmp, prov),
     }
-    return [write_atomically(path, writers[fmt], force=force) for fmt, path in targets.items()]
+    return write_all_atomically({path: writers[fmt] for fmt, path in targets.items()}, force=force)
+
+
+def check_pdf_available() -> None:
+    """Raise :class:`~xlmargin.errors.FailedError` unless WeasyPrint and the system libraries it loads are there.
+
+    Without WeasyPrint itself it is the :class:`~xlmargin.errors.MissingExtraError` naming ``xlmargin[report]``.
+    """
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name == "weasyprint":
+            raise MissingExtraError("a PDF report", "report", "weasyprint") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise FailedError(f"cannot write a PDF: WeasyPrint or the system's pango library is missing ({reason}); "
+                          "nothing was written (see README for installing pango, or leave out --format pdf)") from None
 
 
 def _targets(out_dir: Path, name: str, formats: list[str], force: bool) -> dict[str, Path]:

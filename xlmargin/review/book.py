@@ -34,8 +34,11 @@ class BookError(XlmarginError, ValueError):
     """The book cannot be used; ``problems`` lists every one found."""
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
+        self.problems = list(problems)
         super().__init__("the book has {} problem{}:\n  - {}".format(len(problems), "s" * (len(problems) > 1), "\n  - ".join(problems)))
+
+    def __reduce__(self):  # rebuilt from its problems (a Dask worker's error comes back whole)
+        return (type(self), (self.problems,))
 
 
 @dataclass

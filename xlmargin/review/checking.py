@@ -19,15 +19,22 @@ from ..errors import InputError
 from .book import POSITION_COLUMNS, TIER_COLUMNS, BookError
 
 
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA")
+
+
 def _rows(mask: pd.Series, offset: int, limit: int = 8) -> str:
-    """Row numbers as the user sees them (``offset`` = number of the first data row)."""
-    rows = [str(i + offset) for i in np.flatnonzero(mask.to_numpy())]
+    """Row numbers as the user sees them: the table's index (its row as read) + ``offset`` (the first data row)."""
+    rows = [str(int(i) + offset) for i in mask.index[mask.to_numpy(dtype=bool)]]
     more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
     return ", ".join(rows[:limit]) + more
 
 
 def _columns(frame: pd.DataFrame, required: tuple[str, ...], where: str, problems: list[str], optional=()) -> pd.DataFrame:
     frame = frame.rename(columns=lambda c: str(c).strip())
+    twice = sorted({c for c in frame.columns[frame.columns.duplicated()] if c in required + tuple(optional)})
+    if twice:
+        problems.append(f"{where}: column(s) {', '.join(map(repr, twice))} appear more than once")
+        return frame.loc[:, ~frame.columns.duplicated()]
     for column in required:
         if column not in frame.columns:
             close = difflib.get_close_matches(column, [c for c in frame.columns if c not in required], n=1)
@@ -36,38 +43,56 @@ def _columns(frame: pd.DataFrame, required: tuple[str, ...], where: str, problem
     return frame
 
 
+def _excel_errors(values: pd.Series, column: str, where: str, problems: list[str], offset: int) -> pd.Series:
+    """Cells holding an Excel error value (``#N/A``, ``#VALUE!``, ...): reported as such, never as empty or text."""
+    text = values.astype("string").str.strip().str.upper()
+    error = text.isin(EXCEL_ERRORS).fillna(False).astype(bool)
+    if error.any():
+        codes = ", ".join(sorted(set(text[error])))
+        problems.append(f"{where}: column '{column}' holds an Excel error value ({codes}) in rows {_rows(error, offset)}")
+    return error
+
+
 def _text(frame, column, where, problems, offset, allowed=None) -> None:
     values = frame[column].astype("string").str.strip()
+    error = _excel_errors(values, column, where, problems, offset)
     empty = values.isna() | (values == "")
+    values = values.mask(error, "")
     if allowed is None:
-        if empty.any():
-            problems.append(f"{where}: column '{column}' is empty in rows {_rows(empty, offset)}")
+        if (empty & ~error).any():
+            problems.append(f"{where}: column '{column}' is empty in rows {_rows(empty & ~error, offset)}")
         frame[column] = values
         return
     lowered = values.str.lower()
-    bad = ~lowered.isin(allowed) | empty
+    bad = (~lowered.isin(allowed) | empty) & ~error
     if bad.any():
         problems.append(f"{where}: column '{column}' must be {' or '.join(allowed)} in rows {_rows(bad, offset)}")
     frame[column] = lowered
 
 
-def _number(frame, column, where, problems, offset, minimum=None, allow_empty=False) -> None:
+def _number(frame, column, where, problems, offset, minimum=None, allow_empty=False, strict=True) -> None:
+    """A column of finite numbers; ``minimum`` with ``strict`` means ``> minimum``, else ``>= minimum``."""
     raw = frame[column]
     if raw.dtype == bool:
         problems.append(f"{where}: column '{column}' holds TRUE/FALSE, not numbers")
         return
-    values = pd.to_numeric(raw, errors="coerce")
-    empty = raw.isna() | (raw.astype("string").str.strip() == "")
-    not_number = values.isna() & ~empty
+    error = _excel_errors(raw, column, where, problems, offset)
+    text = raw.astype("string").str.strip()
+    values = pd.to_numeric(text, errors="coerce").astype(float)
+    empty = (raw.isna() | (text == "")).fillna(True).astype(bool)
+    not_number = values.isna() & ~empty & ~error
     if not_number.any():
         problems.append(f"{where}: column '{column}' is not a number in rows {_rows(not_number, offset)}")
+    infinite = np.isinf(values)
+    if infinite.any():
+        problems.append(f"{where}: column '{column}' must be a finite number in rows {_rows(infinite, offset)}")
     if empty.any() and not allow_empty:
         problems.append(f"{where}: column '{column}' is empty in rows {_rows(empty, offset)}")
     if minimum is not None:
-        low = values.notna() & ((values <= minimum) if minimum == 0 else (values < minimum))
+        low = values.notna() & ~infinite & ((values <= minimum) if strict else (values < minimum))
         if low.any():
-            problems.append(f"{where}: column '{column}' must be > {minimum} in rows {_rows(low, offset)}")
-    frame[column] = values.astype(float)
+            problems.append(f"{where}: column '{column}' must be {'>' if strict else '>='} {minimum:g} in rows {_rows(low, offset)}")
+    frame[column] = values.where(~infinite)
 
 
 def check_book(
@@ -107,12 +132,14 @@ def check_book(
     pos_name, acc_name, tier_name = names
     positions = _columns(positions.copy(), POSITION_COLUMNS, pos_name, problems)
     if accounts is None:
+        if problems:  # the accounts come from the positions' columns: those must be there first
+            raise BookError(problems)
         accounts = _accounts_from_positions(positions, pos_name, problems)
     accounts = _columns(accounts.copy(), ("account", "wallet_balance"), acc_name, problems)
     if problems:
         raise BookError(problems)
-    positions = positions.dropna(how="all").reset_index(drop=True)
-    accounts = accounts.dropna(how="all").reset_index(drop=True)
+    positions = positions.dropna(how="all")  # keep the index: messages name rows as read
+    accounts = accounts.dropna(how="all")
     if positions.empty:
         raise BookError([f"{pos_name}: no positions"])
     _check_positions(positions, pos_name, problems, offset)
@@ -120,7 +147,7 @@ def check_book(
     tiers = _tier_tables(tier_rows, positions, tier_name, problems, offset)
     if problems:
         raise BookError(problems)
-    return positions, accounts, tiers
+    return positions.reset_index(drop=True), accounts.reset_index(drop=True), tiers
 
 
 def _accounts_from_positions(positions: pd.DataFrame, where: str, problems: list[str]) -> pd.DataFrame:
@@ -143,7 +170,7 @@ def _check_positions(positions: pd.DataFrame, where: str, problems: list[str], o
     _text(positions, "margin_mode", where, problems, offset, ("isolated", "cross"))
     for column in ("size", "entry_price", "mark_price"):
         _number(positions, column, where, problems, offset, minimum=0)
-    _number(positions, "isolated_margin", where, problems, offset, minimum=-1e-300, allow_empty=True)
+    _number(positions, "isolated_margin", where, problems, offset, minimum=0, allow_empty=True, strict=False)
     if "leverage" in positions.columns:
         _number(positions, "leverage", where, problems, offset, minimum=0, allow_empty=True)
     if "rules" in positions.columns:  # the exchange rule set of each position (default binance)

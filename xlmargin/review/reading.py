@@ -8,6 +8,7 @@ imported by pandas only when such a file is read.
 from __future__ import annotations
 
 import hashlib
+import io
 from importlib import resources
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def read_book(path: str | Path, accounts: str | Path | None = None, tiers: str |
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         require_extra("reading a risk_review.xlsx", "report", ("openpyxl",))
-        sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
+        sheets = _read_xlsx(path)
         missing = [s for s in ("Positions", "Accounts") if s not in sheets]
         if missing:
             raise BookError([f"{path.name}: missing sheet(s) {', '.join(missing)} (use the risk_review.xlsx layout)"])
@@ -55,12 +56,74 @@ def read_book(path: str | Path, accounts: str | Path | None = None, tiers: str |
 
 
 def read_table(path: Path) -> pd.DataFrame:
+    """One table from a CSV (UTF-8, every cell as text) or Parquet file; :class:`BookError` if it is neither."""
     if not path.is_file():
         raise BookError([f"{path}: no such file"])
     if path.suffix.lower() == ".parquet":
         require_extra("reading Parquet", "parquet", ("pyarrow",))
-        return pd.read_parquet(path)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        try:
+            return pd.read_parquet(path)
+        except (ValueError, OSError, TypeError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise BookError([f"{path.name}: not a Parquet file ({_first_line(exc)})"]) from None
+    return _read_csv(path)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        raise BookError([f"{path.name}: row {row} is not UTF-8 text (byte {data[exc.start]:#04x}); "
+                         "save the file as CSV UTF-8"]) from None
+    if not text.strip():
+        raise BookError([f"{path.name}: the file is empty (a CSV book needs a header row and rows)"])
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise BookError([f"{path.name}: not a CSV table ({_first_line(exc)})"]) from None
+
+
+def _read_xlsx(path: Path) -> dict[str, pd.DataFrame]:
+    """Every sheet as a table under its header row; Excel error cells kept as their text (``"#N/A"``)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        try:
+            sheets = {sheet.title: list(sheet.values) for sheet in book.worksheets}
+        finally:
+            book.close()
+    except Exception as exc:  # a zip that is not a workbook fails in many ways (BadZipFile, KeyError, XML errors)
+        raise BookError([f"{path.name}: not an .xlsx workbook ({type(exc).__name__}: {_first_line(exc)})"]) from None
+    frames = {}
+    for title, rows in sheets.items():
+        header = [("" if c is None else str(c)) for c in rows[0]] if rows else []
+        width = len(header)
+        body = [list(r[:width]) + [None] * (width - len(r)) for r in rows[1:]]
+        frames[title] = pd.DataFrame(body, columns=header, dtype=object)
+    return frames
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def check_parquet_folder(folder: Path) -> list[Path]:
+    """The Parquet files of a book's folder; :class:`BookError` if there are none or one is not Parquet."""
+    require_extra("reading Parquet", "parquet", ("pyarrow",))
+    import pyarrow.parquet as pq
+
+    files = sorted(p for p in Path(folder).rglob("*") if p.is_file() and not p.name.startswith((".", "_")))
+    if not files:
+        raise BookError([f"{folder}: no Parquet files in the folder"])
+    for file in files:
+        try:
+            pq.read_schema(file)
+        except (ValueError, OSError, TypeError) as exc:
+            raise BookError([f"{file}: not a Parquet file ({_first_line(exc)})"]) from None
+    return files
 
 
 def sample_book() -> Book:

@@ -48,7 +48,12 @@ class RecalcError(XlmarginError):
 # xlmargin's functions inside the engine
 
 
+REASONS: list[tuple[str, str]] = []
+"""(code, reason) of every error xlmargin's functions returned in the current calculation, in order."""
+
+
 def _engine_error(code: str, reason: str, whole: bool) -> Any:
+    REASONS.append((code, reason))
     error = Error.errors[code]
     return [[error]] if whole else error
 
@@ -99,7 +104,7 @@ def register_functions() -> tuple[str, ...]:
 
 def _defined_names(path: Path) -> dict[str, tuple[str, str]]:
     """Workbook-scoped defined names that point at one cell: NAME -> (sheet, A1 cell)."""
-    book = openpyxl.load_workbook(path, read_only=False, data_only=False, keep_links=False)
+    book = load_workbook(path)
     names = {}
     for name, definition in book.defined_names.items():
         destinations = list(definition.destinations)
@@ -107,6 +112,30 @@ def _defined_names(path: Path) -> dict[str, tuple[str, str]]:
             sheet, cell = destinations[0]
             names[name.upper()] = (sheet, cell.replace("$", ""))
     return names
+
+
+def load_workbook(path: Path) -> openpyxl.Workbook:
+    """The workbook at ``path`` (formulas as text); :class:`RecalcError` if it is not an .xlsx workbook."""
+    try:
+        return openpyxl.load_workbook(path, read_only=False, data_only=False, keep_links=False)
+    except Exception as exc:  # a file that is not a workbook fails in many ways (BadZipFile, KeyError, XML errors)
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise RecalcError(f"{Path(path).name}: not an .xlsx workbook ({type(exc).__name__}{': ' * bool(reason)}{reason})") from None
+
+
+def check_formulas(book: openpyxl.Workbook) -> None:
+    """Every function a formula calls must be one the engine knows; :class:`RecalcError` names the first that is not."""
+    register_functions()
+    known = formulas.get_functions()
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    for fn in re.findall(r"([A-Za-z_][A-Za-z0-9_.]*)\(", cell.value):
+                        if fn.upper() not in known or known[fn.upper()] is None:
+                            raise RecalcError(
+                                f"{sheet.title}!{cell.coordinate}: the formula engine cannot evaluate {fn}() in {cell.value}"
+                            )
 
 
 class RecalcBook:
@@ -136,18 +165,7 @@ class RecalcBook:
         return f"'[{self._book}]{sheet}'!{cell.upper()}"
 
     def _check_formulas(self) -> None:
-        """Every function a formula calls must be one the engine knows."""
-        known = formulas.get_functions()
-        book = openpyxl.load_workbook(self.path)
-        for sheet in book.worksheets:
-            for row in sheet.iter_rows():
-                for cell in row:
-                    if isinstance(cell.value, str) and cell.value.startswith("="):
-                        for fn in re.findall(r"([A-Za-z_][A-Za-z0-9_.]*)\(", cell.value):
-                            if fn.upper() not in known or known[fn.upper()] is None:
-                                raise RecalcError(
-                                    f"{sheet.title}!{cell.coordinate}: the formula engine cannot evaluate {fn}() in {cell.value}"
-                                )
+        check_formulas(load_workbook(self.path))
 
     def calculate(self, inputs: dict[str, Any] | None = None, all_cells: bool = False) -> dict[str, Any]:
         """Recalculate with ``inputs`` (defined name -> value); return every named cell's value.
@@ -162,7 +180,9 @@ class RecalcBook:
                 raise RecalcError(f"{self.path.name} has no defined name {name}; names: {', '.join(sorted(self.names))}")
             engine_inputs[self.key(*self.names[name.upper()])] = value
         outputs = None if all_cells else [self.key(*where) for where in self.names.values()]
+        REASONS.clear()
         self.solution = self.model.calculate(inputs=engine_inputs, outputs=outputs)
+        self.reasons = list(REASONS)  # why xlmargin's functions returned errors, in order
         return {name: self.value(*where) for name, where in sorted(self.names.items())}
 
     def value(self, sheet: str, cell: str) -> Any:

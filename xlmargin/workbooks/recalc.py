@@ -8,15 +8,18 @@ told to recalculate on opening as well.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ContextManager
 
 from lxml import etree
 
 from ..files import write_atomically
 from .engine import RecalcBook, RecalcError
+from .inputs import NamedCell, check_inputs, named_cells
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -26,42 +29,67 @@ NS = {
 ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}
 
 
-def parse_assignment(text: str) -> tuple[str, Any]:
-    """``NAME=VALUE`` -> (NAME, number or text)."""
+def parse_assignment(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` -> (NAME, VALUE as text); :func:`recalc` checks the value against the cell."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
         raise RecalcError(f"--set takes NAME=VALUE, not {text!r}")
-    value = value.strip()
-    try:
-        return name.strip(), float(value)
-    except ValueError:
-        return name.strip(), value
+    return name.strip(), value.strip()
 
 
 def recalc(
-    path: str | os.PathLike[str], inputs: dict[str, Any], out: str | os.PathLike[str] | None = None, force: bool = False
+    path: str | os.PathLike[str], inputs: dict[str, Any], out: str | os.PathLike[str] | None = None, force: bool = False,
+    step: Callable[[str], ContextManager[Any]] = lambda label: contextlib.nullcontext(),
 ) -> dict[str, Any]:
     """Recalculate ``path`` with ``inputs`` (defined name -> value); return the named values.
 
-    With ``out``, also write the recalculated copy there (atomically; an
-    existing file only with ``force``). ``path`` itself is never written.
+    Each input must name an input cell (a named cell without a formula) and
+    its value must be one the cell accepts: a finite number within the cell's
+    validation, or one of its listed words. With ``out``, also write the
+    recalculated copy there (atomically; an existing file only with
+    ``force``). ``path`` itself is never written. ``step(label)`` wraps each
+    slow step (for a progress display).
+
+    Raises
+    ------
+    RecalcError
+        If the file is not a workbook, has no named outputs, an input is not
+        an input cell or its value is not accepted, or an output comes out as
+        an error (naming the first one and the reason).
     """
     source = Path(path)
-    if out is None:
-        return RecalcBook(source).calculate(inputs)
-    if Path(out).resolve() == source.resolve():
+    if out is not None and Path(out).resolve() == source.resolve():
         raise RecalcError(f"--out must not be the input file {source.name}; the input is never modified")
+    cells = named_cells(source)
+    values = check_inputs(source.name, cells, inputs)
+    with step(f"loading {source.name} into the formula engine"):
+        book = RecalcBook(source)
+    if out is None:
+        with step("recalculating"):
+            named = book.calculate(values)
+        return _checked(source.name, book, named, cells)
     named: dict[str, Any] = {}
 
     def write(tmp: Path) -> None:  # called once ``out`` may be written: an existing file refuses before any work
-        book = RecalcBook(source)
-        named.update(book.calculate(inputs, all_cells=True))
-        cells = book.cell_values()
-        for name, value in inputs.items():
-            cells[book.names[name.upper()]] = value
-        write_copy(source, tmp, cells)
+        with step("recalculating every cell"):
+            named.update(_checked(source.name, book, book.calculate(values, all_cells=True), cells))
+        written = book.cell_values()
+        for name, value in values.items():
+            written[book.names[name.upper()]] = value
+        write_copy(source, tmp, written)
 
     write_atomically(out, write, force=force)
+    return named
+
+
+def _checked(file: str, book: RecalcBook, named: dict[str, Any], cells: dict[str, NamedCell]) -> dict[str, Any]:
+    """The named values, unless an output is an error other than #N/A (no answer, such as no liquidation price)."""
+    for name, value in named.items():
+        if name in cells and not cells[name].formula:
+            continue
+        if isinstance(value, str) and value in ERRORS and value != "#N/A":
+            reason = next((r for code, r in book.reasons if code == value), None) or next((r for _, r in book.reasons), None)
+            raise RecalcError(f"{file}: output {name} is {value}" + (f": {reason}" if reason else " (the engine gave no reason)"))
     return named
 
 
