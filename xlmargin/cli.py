@@ -4,6 +4,8 @@ Every command turns xlmargin's errors into a one-line message on stderr and
 a non-zero exit status; it never shows a traceback. Exit status: 0 success,
 1 the work failed ("xlmargin: failed: ..."), 2 bad input ("xlmargin: bad
 input: ...", and click's own usage errors), 130/143 interrupted (Ctrl-C/SIGTERM).
+A command whose extra is not installed says which one (``pip install 'xlmargin[report]'``);
+without the ``cli`` extra itself, the ``xlmargin`` command (:mod:`xlmargin.__main__`) says so.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ import threading
 import time
 from pathlib import Path
 
-import click
-import pandas as pd
-from tqdm import tqdm
-
 from . import __version__
 from .core.examples import WORKED_EXAMPLES
 from .core.tiers import TierTable
-from .errors import FailedError, Interrupted, XlmarginError
+from .errors import FailedError, Interrupted, XlmarginError, require_extra
 from .files import OutputExistsError
+
+require_extra("the command line", "cli", ("click", "tqdm"))
+
+import click  # noqa: E402  (after the check of the extra)
+import pandas as pd  # noqa: E402
+from tqdm import tqdm  # noqa: E402
 
 EXIT_FAILED, EXIT_BAD_INPUT = 1, 2
 EPILOG = """Exit status: 0 success; 1 the work failed ("xlmargin: failed: ...", e.g. a
@@ -188,10 +192,11 @@ def _refuse_inputs_as_outputs(targets: list[Path], inputs: list[str | None]) -> 
 
 
 def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
+    from .review.distributed import evaluate_parquet  # first: it says which extra is missing
+
     from dask.distributed import Client, LocalCluster
 
     from .core.tiers import TierTable
-    from .review.distributed import evaluate_parquet
     from .review.reading import check_parquet_folder, read_table
 
     if not accounts:

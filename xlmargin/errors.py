@@ -10,7 +10,8 @@ Hierarchy::
     ├── InputError (also ValueError)       bad argument value, shape or choice
     │   └── TierTableError                  a tier table that cannot be used
     └── FailedError                         the work failed for a reason other than its input
-        └── OutputError (also OSError)      an output file or folder cannot be written
+        ├── OutputError (also OSError)      an output file or folder cannot be written
+        └── MissingExtraError (also ImportError)  an optional part used without its extra's libraries
     Interrupted (BaseException)             SIGTERM arrived while outputs were being written
     TierTableWarning (UserWarning)          a usable but suspect tier table
     ConvergenceWarning (UserWarning)        a solver gave up on some rows (their result is NaN)
@@ -18,9 +19,12 @@ Hierarchy::
 
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Iterable
+
 __all__ = [
-    "XlmarginError", "InputError", "TierTableError", "FailedError", "OutputError", "Interrupted", "TierTableWarning",
-    "ConvergenceWarning",
+    "XlmarginError", "InputError", "TierTableError", "FailedError", "OutputError", "MissingExtraError", "Interrupted",
+    "TierTableWarning", "ConvergenceWarning",
 ]
 
 
@@ -80,6 +84,43 @@ class Interrupted(BaseException):
     def __init__(self, signal_number: int):
         self.signal_number = signal_number
         super().__init__(f"interrupted by signal {signal_number}")
+
+
+class MissingExtraError(FailedError, ImportError):
+    """An optional part of xlmargin is used, but a library of its extra is not installed.
+
+    ``pip install xlmargin`` installs the core and the Excel functions only (numpy,
+    pandas, xlwings: what xlwings Lite can install too); the templates, the report,
+    Dask, the compiled kernel and the command line each come with an extra.
+
+    Attributes
+    ----------
+    part : str
+        What was used, e.g. "the report".
+    extra : str
+        The extra that installs it, e.g. "report".
+    library : str
+        The first missing library (its import name), also ``ImportError.name``.
+    """
+
+    def __init__(self, part: str, extra: str, library: str):
+        self.part, self.extra, self.library = part, extra, library
+        super().__init__(f"{part} needs xlmargin[{extra}] ({library} is not installed): pip install 'xlmargin[{extra}]'",
+                         name=library)
+
+    def __reduce__(self):  # ImportError pickles its message only; keep the three fields
+        return type(self), (self.part, self.extra, self.library)
+
+
+def require_extra(part: str, extra: str, libraries: Iterable[str]) -> None:
+    """Raise :class:`MissingExtraError` unless every library (import name) can be imported.
+
+    Only looks the libraries up (``importlib.util.find_spec``), never imports
+    them: an optional layer calls this first, then imports what it needs.
+    """
+    for library in libraries:
+        if importlib.util.find_spec(library) is None:
+            raise MissingExtraError(part, extra, library)
 
 
 class TierTableWarning(UserWarning):

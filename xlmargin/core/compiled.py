@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from types import FunctionType
 
-import numba
-import numpy as np
-from numba import types
+from ..errors import require_extra
 
-from . import equations as eq
+require_extra("the compiled kernel", "fast", ("numba",))
+
+import numba  # noqa: E402  (after the check of the extra)
+import numpy as np  # noqa: E402
+from numba import types  # noqa: E402
+
+from . import equations as eq  # noqa: E402
 
 _jit = numba.njit(cache=True, inline="always")
 

@@ -47,6 +47,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..errors import MissingExtraError
 from . import equations as eq
 
 AT_PRICE, AT_ENTRY, AT_ENTRY_FEE_AT_BANKRUPTCY, AT_PRICE_FEE_AT_BANKRUPTCY = 0.0, 1.0, 2.0, 3.0
@@ -74,7 +75,7 @@ def _checked(engine: str) -> str:
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if engine == "numba" and not _HAVE_NUMBA:
-        raise ImportError("the compiled kernel needs numba: pip install xlmargin[fast]")
+        raise MissingExtraError("the compiled kernel", "fast", "numba")
     return engine
 
 

@@ -14,6 +14,13 @@ from . import udfs
 
 MODULE = "xlmargin.excel.udfs"
 
+LITE_REQUIREMENTS = ("xlmargin",)
+"""The lines of xlwings Lite's requirements.txt. micropip installs them with their dependencies
+(numpy and pandas as Pyodide's own builds, xlwings from PyPI); tests/test_pyodide.py installs
+exactly these in a real Pyodide and runs the functions there. Only ``pip install xlmargin``'s
+base dependencies can go to Lite: its extras (the report's weasyprint above all) have no
+Pyodide wheels."""
+
 
 @dataclass(frozen=True)
 class Runtime:
@@ -54,10 +61,11 @@ RUNTIMES = {
                 "Install the xlwings Lite add-in from the Office add-in store",
                 "In its editor, put the requirements.txt and main.py below",
                 "Click Restart; the functions appear in the workbook",
+                "xlmargin brings numpy, pandas and xlwings; list no extra (xlmargin[...]): they cannot install in Lite",
                 "numba is not available in Lite: xlmargin uses its numpy engine there (same numbers)",
             ),
             files={
-                "requirements.txt": "xlmargin\n",
+                "requirements.txt": "".join(f"{line}\n" for line in LITE_REQUIREMENTS),
                 "main.py": f"from {MODULE} import *  # noqa: F401,F403\n",
             },
         ),

@@ -27,12 +27,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import FailedError
-from ..files import OutputExistsError, write_all_atomically
-from .content import provenance
-from .html import render_html
-from .pdf import PDF_MAX_ROWS, write_pdf
-from .xlsx import write_xlsx
+from ..errors import FailedError, MissingExtraError, require_extra
+
+require_extra("the report", "report", ("jinja2", "matplotlib", "xlsxwriter"))  # weasyprint: for a PDF only
+
+from ..files import OutputExistsError, write_all_atomically  # noqa: E402  (after the check of the extra)
+from .content import provenance  # noqa: E402
+from .html import render_html  # noqa: E402
+from .pdf import PDF_MAX_ROWS, write_pdf  # noqa: E402
+from .xlsx import write_xlsx  # noqa: E402
 
 if TYPE_CHECKING:
     from ..review.evaluate import RiskResult
@@ -98,10 +101,15 @@ def write_report(result: RiskResult, out_dir: Path, formats: Iterable[str] = ("h
 
 
 def check_pdf_available() -> None:
-    """Raise :class:`~xlmargin.errors.FailedError` unless WeasyPrint and the system libraries it loads are there."""
+    """Raise :class:`~xlmargin.errors.FailedError` unless WeasyPrint and the system libraries it loads are there.
+
+    Without WeasyPrint itself it is the :class:`~xlmargin.errors.MissingExtraError` naming ``xlmargin[report]``.
+    """
     try:
         import weasyprint  # noqa: F401
     except (ImportError, OSError) as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name == "weasyprint":
+            raise MissingExtraError("a PDF report", "report", "weasyprint") from None
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise FailedError(f"cannot write a PDF: WeasyPrint or the system's pango library is missing ({reason}); "
                           "nothing was written (see README for installing pango, or leave out --format pdf)") from None

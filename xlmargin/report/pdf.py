@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import MissingExtraError
 from .html import render_html
 
 if TYPE_CHECKING:
@@ -34,10 +35,17 @@ def write_pdf(result: RiskResult, path: Path, prov: dict, max_rows: int) -> None
 
     Raises
     ------
-    ImportError, OSError
-        If WeasyPrint or the system libraries it loads (pango) are missing.
+    MissingExtraError
+        If WeasyPrint is not installed (``pip install 'xlmargin[report]'``).
+    OSError
+        If the system libraries WeasyPrint loads (pango) are missing.
     """
-    import weasyprint
+    try:
+        import weasyprint
+    except ModuleNotFoundError as exc:
+        if exc.name != "weasyprint":
+            raise
+        raise MissingExtraError("a PDF report", "report", "weasyprint") from exc
 
     html = render_html(result, prov, min(max_rows, PDF_MAX_ROWS))
     weasyprint.HTML(string=html).write_pdf(path)

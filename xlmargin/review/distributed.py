@@ -17,9 +17,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.tiers import TierTable
+from ..errors import require_extra
 from .book import Book
 from .checking import check_book
 from .evaluate import RiskResult, evaluate
+
+require_extra("the review on Dask", "dask", ("dask", "distributed", "pyarrow"))  # imported where used
 
 _SUMS = {
     "stress": (["settlement_asset", "scope", "shock_pct"], ["positions_liquidated", "accounts_liquidated", "loss_actual",

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.tiers import TierTable
+from ..errors import require_extra
 from .book import POSITION_COLUMNS, Book, BookError
 from .checking import check_book
 
@@ -34,6 +35,7 @@ def read_book(path: str | Path, accounts: str | Path | None = None, tiers: str |
         raise BookError([f"{path}: no such file"])
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
+        require_extra("reading a risk_review.xlsx", "report", ("openpyxl",))
         sheets = _read_xlsx(path)
         missing = [s for s in ("Positions", "Accounts") if s not in sheets]
         if missing:
@@ -58,6 +60,7 @@ def read_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise BookError([f"{path}: no such file"])
     if path.suffix.lower() == ".parquet":
+        require_extra("reading Parquet", "parquet", ("pyarrow",))
         try:
             return pd.read_parquet(path)
         except (ValueError, OSError, TypeError) as exc:  # pyarrow's ArrowInvalid is a ValueError
@@ -109,6 +112,7 @@ def _first_line(exc: BaseException) -> str:
 
 def check_parquet_folder(folder: Path) -> list[Path]:
     """The Parquet files of a book's folder; :class:`BookError` if there are none or one is not Parquet."""
+    require_extra("reading Parquet", "parquet", ("pyarrow",))
     import pyarrow.parquet as pq
 
     files = sorted(p for p in Path(folder).rglob("*") if p.is_file() and not p.name.startswith((".", "_")))

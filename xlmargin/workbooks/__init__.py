@@ -5,4 +5,11 @@
 - :mod:`.risk_review`: the blank risk-review workbook
 - :mod:`.templates`: builds them all, with values from the engine (``xlmargin templates``)
 - :mod:`.engine`: headless recalculation (``formulas``); :mod:`.recalc`: ``xlmargin recalc``
+
+Its libraries come with ``pip install 'xlmargin[templates]'``; without them, importing
+any of these modules raises :class:`~xlmargin.errors.MissingExtraError` naming that extra.
 """
+
+from ..errors import require_extra
+
+require_extra("the template workbooks", "templates", ("xlsxwriter", "openpyxl", "formulas", "lxml", "tqdm"))
