@@ -213,3 +213,70 @@ def _w6_chart(i, x, table):
     s, q, e, r = (i[n] for n in ("SIDE", "SIZE", "ENTRY_PRICE", "MMR"))
     pnl, mm = float(mg.unrealized_pnl(s, q, e, x)), float(mg.maint_margin(q, x, r))
     return [m + pnl if m + pnl > mm else 0.0 for m in _w6_margins(i)[:3]]
+
+
+# ---------------------------------------------------------------- reading a workbook back
+def close(a, b):
+    """A workbook value against the reference: NaN (no answer) is #N/A in a spreadsheet."""
+    if isinstance(b, float) and math.isnan(b):
+        return a == "#N/A"
+    if isinstance(b, float) and math.isinf(b):  # a margin ratio where the equity is gone
+        return a in (NO_EQUITY, "#NUM!")
+    if isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
+        return a == b
+    if a is None or isinstance(a, str):
+        return False
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def chart_lines(path, count):
+    """The first ``count`` series of the workbook's chart: [(sheet, x cells, y cells)], cells as A1 strings."""
+    import re
+    import zipfile
+
+    from openpyxl.utils.cell import range_boundaries
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/charts/chart1.xml").decode()
+    refs = re.findall(r"<c:xVal>.*?<c:f>(.*?)</c:f>.*?<c:yVal>.*?<c:f>(.*?)</c:f>", xml, flags=re.S)
+    lines = []
+    for xref, yref in refs[:count]:
+        def cells(ref):
+            sheet, area = ref.split("!")
+            sheet = sheet.strip("'")
+            c1, r1, c2, r2 = range_boundaries(area.replace("$", ""))
+            return sheet, [xl_rowcol_to_cell(r - 1, c - 1) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+        sheet, xs = cells(xref)
+        lines.append((sheet, xs, cells(yref)[1]))
+    return lines
+
+
+def table_cells(key, symbol, field):
+    """(sheet, A1 cell) of one field of one position in a template's positions table."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    from xlmargin.workbooks.model import POSITION_COLUMNS, POSITION_ROW
+
+    symbols = list(W5_POSITIONS) if key == "W5" else []
+    return key, xl_rowcol_to_cell(POSITION_ROW + 1 + symbols.index(symbol), POSITION_COLUMNS[field])
+
+
+# the cases both engines are held to: inputs (by defined name) and W5 table changes, both sides
+CASES = {
+    "W1": [{}, {"MARK_PRICE": 45_500}, {"MARK_PRICE": 45_000}, {"MARK_PRICE": 40_000},
+           {"SIDE": "short", "MARK_PRICE": 54_000}, {"SIDE": "short", "MARK_PRICE": 55_000}],
+    "W2": [{}, {"MARK_PRICE": 49_000}, {"MARK_PRICE": 45_000}, {"MARK_PRICE": 40_250}, {"MARK_PRICE": 40_000},
+           {"SIDE": "short", "MARK_PRICE": 50_500}, {"SIDE": "short", "MARK_PRICE": 51_000}, {"SIDE": "short", "MARK_PRICE": 60_000}],
+    "W3": [{}, {"ETH_PRICE": 1_800}, {"ETH_PRICE": 2_400, "BTC_PRICE": 45_000}, {"BTC_PRICE": 44_000},
+           {"ETH_SIDE": "short", "ETH_PRICE": 2_700}, {"ETH_SIDE": "short", "ETH_PRICE": 2_800}, {"BTC_SIDE": "short", "ETH_PRICE": 2_500}],
+    "W4": [{}, {"MARK_PRICE": 55_000}, {"MARK_PRICE": 54_000}, {"MARK_PRICE": 50_000},
+           {"SIDE": "short", "MARK_PRICE": 65_000}, {"SIDE": "short", "MARK_PRICE": 67_000}, {"SIDE": "short", "MARK_PRICE": 75_000}],
+    "W5": [{}, {"ALT1_PRICE": 100}, {"ALT1_PRICE": 108}, {"ALT1_PRICE": 110}, {"ALT1_PRICE": 131.5}],
+    "W6": [{}, {"ADDED_MARGIN": 0, "FUNDING_INTERVALS": 0}, {"ADDED_MARGIN": 100, "FUNDING_INTERVALS": 0},
+           {"ADDED_MARGIN": 0, "FUNDING_INTERVALS": 300}, {"MARK_PRICE": 47_500}, {"MARK_PRICE": 47_000},
+           {"SIDE": "short", "MARK_PRICE": 52_000}, {"SIDE": "short", "MARK_PRICE": 53_500}, {"WALLET_BALANCE": 400}],
+}
+# W5's yellow table cells drive the outputs too: (inputs, table changes)
+W5_TABLE_CASES = [({"ALT1_PRICE": 120}, {"ALT2": {"side": "long", "mark": 0.08}}),
+                  ({}, {"BTC": {"side": "short", "mark": 45_000}, "ALT3": {"size": 4_000}})]
