@@ -172,14 +172,19 @@ def test_structure(key):
     assert "fullCalcOnLoad=\"1\"" in zipfile.ZipFile(FILES[key]).read("xl/workbook.xml").decode()
 
 
-def test_risk_review_is_blank_and_typed():
+def test_risk_review_is_typed_with_example_rows_and_prints_one_page_wide():
     book = openpyxl.load_workbook(WORKBOOKS / "risk_review.xlsx")
     assert book.sheetnames == ["README", "Accounts", "Positions", "Tiers"]
     positions = book["Positions"]
     header = [c.value for c in positions[1]]
     assert header[:10] == ["account", "symbol", "contract", "side", "size", "entry_price", "mark_price", "margin_mode",
                            "isolated_margin", "tier_set"]
-    assert all(positions.cell(row=2, column=c).value is None for c in range(1, 11))
+    assert [positions.cell(row=2, column=c).value for c in (1, 2, 4)] == ["desk-usdt", "BTCUSDT", "long"]  # an example
+    assert positions.cell(row=5, column=1).value is None
+    for sheet in book.worksheets[1:]:
+        assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.page_setup.fitToWidth in (None, 1)  # 1 is the default, left out of the file
+        assert sheet.page_setup.fitToHeight == 0 and sheet.print_area
     lists = {dv.formula1 for dv in positions.data_validations.dataValidation}
     assert {'"long,short"', '"linear,inverse"', '"isolated,cross"'} <= lists
     assert "Positions" in positions.tables

@@ -100,7 +100,7 @@ def _insert_chart(page: Page, chart_row: int, at: dict[str, int]) -> None:
     for n, s in enumerate(m for m in chart.series if m.marker):
         row = at["marker_header"] + 1 + n
         plot.add_series({
-            "name": f"liquidated: {s.label.split(':')[0].lower()}" if ":" in s.label else f"liquidated: {s.label.lower()}",
+            "name": s.marker_label or f"liquidated: {s.label.split(':')[0].lower()}",
             "categories": [key, row, at["price_col"], row, at["price_col"]],
             "values": [key, row, at["series_col"], row, at["series_col"]],
             "line": {"none": True},
@@ -113,7 +113,7 @@ def _insert_chart(page: Page, chart_row: int, at: dict[str, int]) -> None:
         "line": {"color": NOW_COLOUR, "width": 1.25, "dash_type": "round_dot"}, "marker": {"type": "none"},
     })
     price_unit = "USD" if template.contract == "inverse" else chart.unit
-    plot.set_title({"name": f"{chart.y_title} against {chart.price_label}", "name_font": {"size": 12}})
+    plot.set_title({"name": chart.title or f"{chart.y_title} against {chart.price_label}", "name_font": {"size": 12}})
     plot.set_x_axis({"name": f"{chart.price_label} [{price_unit}]", "num_format": "#,##0",
                      "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
     plot.set_y_axis({"name": f"{chart.y_title} [{chart.unit}]", "num_format": "#,##0.00" if chart.unit == "BTC" else "#,##0",

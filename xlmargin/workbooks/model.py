@@ -83,6 +83,7 @@ class Series:
     marker: str | None = None  # the output naming the price where this line's account is liquidated
     marker_value: Callable[[str], str] | None = None  # the marker's height at x; default: ``value``
     dash: bool = False
+    marker_label: str = ""  # the marker's legend entry; default: "liquidated: " and the line's first words
 
 
 @dataclass
@@ -97,6 +98,7 @@ class Chart:
     unit: str
     series: list[Series]
     y_title: str = "Account value"
+    title: str = ""  # default: "<y_title> against <price_label>"
 
 
 @dataclass

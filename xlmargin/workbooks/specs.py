@@ -101,10 +101,12 @@ def w1() -> Template:
                     "ok, MARGIN CALL (margin ratio >= 80 %) or LIQUIDATED"),
         ],
         positions=[Position("BTC", "=SIDE", "=MAX_SIZE", "=ENTRY_PRICE", "=MARK_PRICE", "=BALANCE", "=MMR")],
-        chart=Chart("MARK_PRICE", "BTC mark price", 0, 0.80, 1.10, "USDT", y_title="Amount", series=[
+        chart=Chart("MARK_PRICE", "BTC mark price", 0, 0.80, 1.10, "USDT", y_title="Margin",
+                    title="Margin + PnL against the initial and maintenance margin", series=[
             Series("Margin + PnL (0 once liquidated)", ISO_COLOUR,
                    lambda x: alive_or_zero(f"BALANCE+{leg.at(x).pnl()}", leg.at(x).maint_margin()),
-                   marker="ISO_LIQ_PRICE", marker_value=lambda x: leg.at(x).maint_margin()),
+                   marker="ISO_LIQ_PRICE", marker_value=lambda x: leg.at(x).maint_margin(),
+                   marker_label="liquidated: margin + PnL meets maintenance margin"),
             Series("Initial margin (notional / leverage)", "#7030A0", lambda x: f"MAX_SIZE*{x}/LEVERAGE", dash=True),
             Series("Maintenance margin (notional x mmr)", "#C00000", lambda x: leg.at(x).maint_margin(), dash=True),
         ]),
@@ -289,7 +291,8 @@ def w5() -> Template:
         positions=positions,
         chart=Chart("ALT1_PRICE", "ALT1 mark price", 0, 0.90, 1.50, "USDT", series=[
             Series("ALT1 isolated, the rest in cross", ISO_COLOUR,
-                   lambda x: f"{alt1.at(x).value()}+{alive_or_zero(f'{rest_free}+{rest_pnl}', rest_mm)}", "ALT1_ISO_LIQ_PRICE"),
+                   lambda x: f"{alt1.at(x).value()}+{alive_or_zero(f'{rest_free}+{rest_pnl}', rest_mm)}", "ALT1_ISO_LIQ_PRICE",
+                   marker_label="liquidated: ALT1 isolated"),
             Series("All in cross: one pump takes everything", CROSS_COLOUR,
                    lambda x: alive_or_zero(f"WALLET_BALANCE+{alt1.at(x).pnl()}+{rest_pnl}", f"{alt1.at(x).maint_margin()}+{rest_mm}"),
                    "ALT1_CROSS_LIQ_PRICE"),
@@ -348,7 +351,8 @@ def w6() -> Template:
                     LONE_CROSS, f"ISOLATED_LIQ_PRICE({udf},CROSS_WALLET_NOW,MMR)"),
         ],
         positions=[Position("BTC", "=SIDE", "=SIZE", "=ENTRY_PRICE", "=MARK_PRICE", "=ISO_MARGIN", "=MMR")],
-        chart=Chart("MARK_PRICE", "BTC mark price", 0, 0.85, 1.05, "USDT", y_title="Isolated margin as it stands", series=[
+        chart=Chart("MARK_PRICE", "BTC mark price", 0, 0.85, 1.05, "USDT", y_title="Position's margin",
+                    title="The isolated position's margin against BTC mark price", series=[
             Series("As opened", "#7F7F7F", lambda x: replace(leg, margin="OPENING_MARGIN").at(x).value(), "LIQ_PRICE_AS_OPENED", dash=True),
             Series("After the top-up", "#548235", lambda x: replace(leg, margin="TOPUP_MARGIN").at(x).value(), "TOPUP_LIQ_PRICE"),
             Series("After the top-up and the funding", ISO_COLOUR, lambda x: leg.at(x).value(), "ISO_LIQ_PRICE"),
