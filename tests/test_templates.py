@@ -17,8 +17,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import re
 import xlsxwriter
 
+from template_reference import CASES, W5_TABLE_CASES, chart_lines, close, on_the_line, reference, chart_reference, table_cells
 from xlmargin.core.examples import WORKED_EXAMPLES
 from xlmargin.workbooks.engine import RecalcBook, RecalcError, template_path
 from xlmargin.workbooks.recalc import recalc
@@ -28,23 +30,28 @@ ROOT = Path(__file__).parents[1]
 WORKBOOKS = ROOT / "workbooks"  # the repository's template files, as checked in
 FILES = {key: WORKBOOKS / f"{TEMPLATES[key]().file}.xlsx" for key in TEMPLATES}
 REQUIRED = {  # names the issue and users rely on: inputs -> outputs
-    "W1": (["MARK_PRICE"], ["MAX_SIZE", "ISO_LIQ_PRICE", "PNL"]),
-    "W2": (["MARK_PRICE"], ["ISO_LIQ_PRICE", "CROSS_LIQ_PRICE", "ISO_MAX_LOSS", "CROSS_MAX_LOSS"]),
-    "W3": (["BTC_PRICE", "ETH_PRICE"], ["ISO_ETH_LIQ_PRICE", "CROSS_ETH_LIQ_PRICE", "ISO_ACCOUNT_VALUE", "CROSS_ACCOUNT_VALUE"]),
-    "W4": (["MARK_PRICE"], ["ISO_LIQ_PRICE", "CROSS_LIQ_PRICE"]),
+    "W1": (["MARK_PRICE", "SIDE"], ["MAX_SIZE", "ISO_LIQ_PRICE", "PNL", "IM_AT_ENTRY", "MM_AT_MARK"]),
+    "W2": (["MARK_PRICE", "SIDE"], ["ISO_LIQ_PRICE", "CROSS_LIQ_PRICE", "ISO_MAX_LOSS", "CROSS_MAX_LOSS"]),
+    "W3": (["BTC_PRICE", "ETH_PRICE", "ETH_SIDE"], ["ISO_ETH_LIQ_PRICE", "CROSS_ETH_LIQ_PRICE", "ISO_ACCOUNT_VALUE", "CROSS_ACCOUNT_VALUE"]),
+    "W4": (["MARK_PRICE", "SIDE"], ["ISO_LIQ_PRICE", "CROSS_LIQ_PRICE"]),
     "W5": (["ALT1_PRICE"], ["CROSS_EQUITY", "CROSS_MAINT_MARGIN", "ALT1_CROSS_LIQ_PRICE", "ALT1_ISO_LIQ_PRICE"]),
-    "W6": (["ADDED_MARGIN", "FUNDING_INTERVALS"], ["ISO_LIQ_PRICE"]),
+    "W6": (["ADDED_MARGIN", "FUNDING_INTERVALS", "SIDE"],
+           ["ISO_LIQ_PRICE", "TOPUP_LIQ_PRICE", "FUNDING_PER_INTERVAL", "FUNDING", "CROSS_WALLET_NOW", "CROSS_LIQ_PRICE"]),
 }
-# three or more points per template, on both sides of the liquidation prices
-POINTS = {
-    "W1": [{"MARK_PRICE": p} for p in (48_000, 45_500, 45_000, 40_000)],
-    "W2": [{"MARK_PRICE": p} for p in (50_000, 49_000, 45_000, 40_300, 40_000)],
-    "W3": [{"ETH_PRICE": 2_200}, {"ETH_PRICE": 1_800}, {"ETH_PRICE": 2_400, "BTC_PRICE": 45_000}, {"BTC_PRICE": 44_000}],
-    "W4": [{"MARK_PRICE": p} for p in (60_000, 55_000, 54_000, 50_000)],
-    "W5": [{"ALT1_PRICE": p} for p in (100, 108, 110, 130, 131.5)],
-    "W6": [{"ADDED_MARGIN": a, "FUNDING_INTERVALS": n} for a, n in ((0, 0), (100, 0), (100, 90), (0, 300))]
-    + [{"MARK_PRICE": 47_500}],
-}
+XLMARGIN_FUNCTIONS = {"ISOLATED_LIQ_PRICE", "CROSS_LIQ_PRICE", "MAINT_MARGIN", "UNREALIZED_PNL", "ISOLATED_ACCOUNT_VALUE",
+                      "INITIAL_MARGIN", "MAX_POSITION_SIZE", "FUNDING_PAYMENT", "MARGIN_RATIO", "MARGIN_CALL", "MARGIN_FOR_LIQ_PRICE"}
+
+
+def engine_values(book, inputs, table=None):
+    """Recalculate a loaded template with named inputs and W5 table changes; every named value."""
+    if not table:
+        return book.calculate(inputs)
+    cells = {book.key(*book.names[name]): value for name, value in inputs.items()}
+    for symbol, fields in table.items():
+        for field, value in fields.items():
+            cells[book.key(*table_cells("W5", symbol, field))] = value
+    book.solution = book.model.calculate(inputs=cells, outputs=[book.key(*where) for where in book.names.values()])
+    return {name: book.value(*where) for name, where in book.names.items()}
 
 
 class _Books(dict):
@@ -65,17 +72,6 @@ def built(tmp_path_factory):
     """Every template built once into a fresh folder: the files, and the folder."""
     folder = tmp_path_factory.mktemp("built")
     return build_all(folder), folder
-
-
-def close(a, b):
-    """A workbook value against the core's: Excel shows inf as #NUM! and NaN (no answer) as #N/A."""
-    if isinstance(b, float) and math.isinf(b):
-        return a == "#NUM!"
-    if isinstance(b, float) and math.isnan(b):
-        return a == "#N/A"
-    if isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
-        return a == b
-    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
 
 
 # ---------------------------------------------------------------- built from code
@@ -154,12 +150,16 @@ def test_structure(key):
         assert not str(cell.value).startswith("=")
         assert cell.coordinate in validated, item.name
         assert cell.fill.fgColor.rgb.endswith("FFF2CC")
-    functions = set()
-    for item in template.outputs:  # every output: a formula
+    for item in template.outputs:  # every output: a plain formula; the add-in's figure beside it
         cell = sheet[names[item.name][1].replace("$", "")]
         assert str(cell.value).startswith("="), item.name
-        functions |= {f for f in __import__("re").findall(r"([A-Z_]+)\(", cell.value)}
-    assert functions & {"ISOLATED_LIQ_PRICE", "CROSS_LIQ_PRICE", "MAINT_MARGIN", "UNREALIZED_PNL"}
+        assert not set(re.findall(r"([A-Z_]+)\(", cell.value)) & XLMARGIN_FUNCTIONS, (item.name, cell.value)
+        beside = sheet.cell(row=cell.row, column=4).value
+        if item.check:
+            assert "add-in not loaded" in beside and set(re.findall(r"([A-Z_]+)\(", beside)) & XLMARGIN_FUNCTIONS
+        labels = [row[0] for row in sheet.iter_rows(min_col=1, max_col=1, values_only=True) if row[0]]
+    assert not [label for label in labels if "(for the status)" in label] and len(labels) == len(set(labels))
+    assert "ISERROR(MAINT_MARGIN(" in sheet["A4"].value  # which engine computes, in words
     assert sheet.conditional_formatting, "status cells are formatted by state"
     assert str(sheet["A2"].value) == WORKED_EXAMPLES[key].lesson
     readme = [row for row in book["README"].iter_rows(values_only=True)]
@@ -167,48 +167,109 @@ def test_structure(key):
     assert set(names) <= listed
     with zipfile.ZipFile(FILES[key]) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
-    assert chart.count("<c:ser>") == 4 and "scatterChart" in chart  # two modes, two liquidation points
+    lines = template.chart.series
+    assert chart.count("<c:ser>") == len(lines) + sum(1 for line in lines if line.marker) + 1 and "scatterChart" in chart
+    assert "fullCalcOnLoad=\"1\"" in zipfile.ZipFile(FILES[key]).read("xl/workbook.xml").decode()
 
 
-def test_risk_review_is_blank_and_typed():
+def test_risk_review_is_typed_with_example_rows_and_prints_one_page_wide():
     book = openpyxl.load_workbook(WORKBOOKS / "risk_review.xlsx")
     assert book.sheetnames == ["README", "Accounts", "Positions", "Tiers"]
     positions = book["Positions"]
     header = [c.value for c in positions[1]]
     assert header[:10] == ["account", "symbol", "contract", "side", "size", "entry_price", "mark_price", "margin_mode",
                            "isolated_margin", "tier_set"]
-    assert all(positions.cell(row=2, column=c).value is None for c in range(1, 11))
+    assert [positions.cell(row=2, column=c).value for c in (1, 2, 4)] == ["desk-usdt", "BTCUSDT", "long"]  # an example
+    assert positions.cell(row=5, column=1).value is None
+    for sheet in book.worksheets[1:]:
+        assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.page_setup.fitToWidth in (None, 1)  # 1 is the default, left out of the file
+        assert sheet.page_setup.fitToHeight == 0 and sheet.print_area
     lists = {dv.formula1 for dv in positions.data_validations.dataValidation}
     assert {'"long,short"', '"linear,inverse"', '"isolated,cross"'} <= lists
     assert "Positions" in positions.tables
 
 
 # ---------------------------------------------------------------- values
+def test_the_reference_is_the_worked_examples():
+    """Where xlmargin.core.examples names a figure, the workbooks' reference is that figure."""
+    for key, example in WORKED_EXAMPLES.items():
+        for inputs in CASES[key]:
+            core_inputs = {k: v for k, v in inputs.items() if k in example.inputs}
+            if len(core_inputs) < len(inputs):
+                continue
+            ours = reference(key, inputs)
+            for name, expected in example.outputs(**core_inputs).items():
+                assert close(ours[name], expected), (key, inputs, name)
+
+
 def test_cached_values_match_the_reference():
     for key, path in FILES.items():
         book = openpyxl.load_workbook(path, data_only=True)
         names = {n: list(d.destinations)[0] for n, d in book.defined_names.items()}
-        for name, expected in WORKED_EXAMPLES[key].outputs().items():
+        for name, expected in reference(key).items():
             sheet, ref = names[name]
             assert close(book[sheet][ref.replace("$", "")].value, expected), (key, name)
 
 
 @pytest.mark.parametrize("key", sorted(TEMPLATES))
-def test_recalculated_at_several_prices_matches_the_core(books, key):
-    assert len(POINTS[key]) >= 3
-    for inputs in POINTS[key]:
-        values = books[key].calculate(inputs)
-        for name, expected in WORKED_EXAMPLES[key].outputs(**inputs).items():
-            assert close(values[name], expected), (key, inputs, name, values[name], expected)
+def test_recalculated_at_several_prices_and_both_sides_matches_the_core(books, key):
+    template = TEMPLATES[key]()
+    assert {item.name for item in template.outputs} == set(reference(key)), "every output has a reference"
+    cases = [(inputs, None) for inputs in CASES[key]] + (W5_TABLE_CASES if key == "W5" else [])
+    for inputs, table in cases:
+        values = engine_values(books[key], inputs, table)
+        for name, expected in reference(key, inputs, table).items():
+            assert close(values[name], expected), (key, inputs, table, name, values[name], expected)
+
+
+@pytest.mark.parametrize("key", sorted(TEMPLATES))
+def test_the_add_in_column_agrees_with_the_plain_formulas(books, key):
+    """With xlmargin's functions loaded (as in this engine), column D gives the green cells' figures."""
+    template = TEMPLATES[key]()
+    for inputs in CASES[key][:3] + CASES[key][-2:]:
+        books[key].calculate(inputs, all_cells=True)
+        cells = books[key].cell_values()
+        for item in template.outputs:
+            if item.check:
+                sheet, ref = books[key].names[item.name]
+                plain, beside = cells[(sheet, ref)], cells[(sheet, "D" + ref[1:])]
+                if plain == "no equity left":
+                    assert beside == "#NUM!", (key, inputs, item.name)
+                else:
+                    assert close(beside, plain if plain != "#N/A" else float("nan")), (key, inputs, item.name, beside, plain)
+        assert "add-in is loaded" in cells[(key, "A4")]
+
+
+@pytest.mark.parametrize("key", sorted(TEMPLATES))
+def test_chart_lines_are_the_account_at_each_price(books, key):
+    """The chart shows, at every price of its data, what the core says the account is worth there."""
+    template = TEMPLATES[key]()
+    lines = chart_lines(FILES[key], len(template.chart.series))
+    for inputs in CASES[key][:2] + CASES[key][-1:]:
+        books[key].calculate(inputs, all_cells=True)
+        cells = books[key].cell_values()
+        xs = [cells[(lines[0][0], x)] for x in lines[0][1]]
+        assert xs == sorted(xs) and template.chart.low * 0.99 < min(xs) / xs[0] <= 1
+        for n, x in enumerate(xs):
+            got = [cells[(sheet, ys[n])] for sheet, _, ys in lines]
+            assert on_the_line(got, key, inputs, x), (key, inputs, x, got, chart_reference(key, inputs, x))
 
 
 def test_w3_spec_figures(books):
     at_2200 = books["W3"].calculate({"ETH_PRICE": 2_200})
     assert at_2200["CROSS_EQUITY"] == pytest.approx(300) and at_2200["CROSS_ACCOUNT_VALUE"] == pytest.approx(300)
-    assert at_2200["CROSS_STATUS"] != "LIQUIDATED" and at_2200["ISO_STATUS"] == "LIQUIDATED"  # ETH lost alone
+    assert at_2200["CROSS_STATUS"] != "LIQUIDATED" and at_2200["ISO_STATUS"] == "ETH LIQUIDATED"  # ETH lost alone
     at_1800 = books["W3"].calculate({"ETH_PRICE": 1_800})
     assert at_1800["CROSS_EQUITY"] == pytest.approx(-20) and at_1800["CROSS_ACCOUNT_VALUE"] == 0
     assert at_1800["ISO_ACCOUNT_VALUE"] == pytest.approx(340) and at_1800["CROSS_STATUS"] == "LIQUIDATED"
+
+
+def test_w6_spec_figures(books):
+    values = books["W6"].calculate({})
+    assert round(values["TOPUP_LIQ_PRICE"], 2) == 46_733.67 and values["FUNDING_PER_INTERVAL"] == pytest.approx(-0.5)
+    assert values["FUNDING"] == pytest.approx(-45) and round(values["ISO_LIQ_PRICE"], 2) == 47_185.93
+    assert values["CROSS_WALLET_NOW"] == pytest.approx(955)  # the same funding, from the shared wallet
 
 
 def test_statuses_follow_the_price(books):
@@ -220,6 +281,10 @@ def test_statuses_follow_the_price(books):
 
 def test_no_liquidation_price_is_na_in_the_workbook(books):
     assert books["W2"].calculate({"ISO_MARGIN": 5_000})["ISO_LIQ_PRICE"] == "#N/A"
+
+
+def test_a_side_that_is_neither_long_nor_short_is_an_error_not_a_guess(books):
+    assert books["W2"].calculate({"SIDE": "sideways"})["ISO_LIQ_PRICE"] == "#N/A"
 
 
 # ---------------------------------------------------------------- xlmargin recalc

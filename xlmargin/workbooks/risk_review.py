@@ -16,6 +16,22 @@ from .model import A_RATE, AMOUNT, CONTRACTS, MODES, NON_NEGATIVE, POSITIVE, PRI
 from .writer import Styles, new_workbook
 
 RISK_REVIEW_ROWS = 200
+PRINTED_ROWS = 40  # each sheet prints its first rows, one page wide
+EXAMPLE_ROWS = {  # a few rows a reviewer replaces with the book under review (W3's and W4's accounts)
+    "Accounts": [("desk-usdt", 500, "USDT"), ("desk-btc", 10, "BTC")],
+    "Positions": [
+        ("desk-usdt", "BTCUSDT", "linear", "long", 0.04, 50_000, 51_000, "isolated", 200, "example-linear"),
+        ("desk-usdt", "ETHUSDT", "linear", "long", 0.8, 2_500, 2_200, "isolated", 200, "example-linear"),
+        ("desk-btc", "BTCUSD", "inverse", "long", 3_000_000, 60_000, 60_000, "cross", None, "example-inverse"),
+    ],
+    "Tiers": [
+        ("example-linear", 0, 50_000, 125, 0.004, 0),
+        ("example-linear", 50_000, 250_000, 100, 0.005, 50),
+        ("example-linear", 250_000, 1_000_000, 50, 0.01, 1_300),
+        ("example-inverse", 0, 50, 125, 0.005, 0),  # notional in BTC for inverse contracts
+        ("example-inverse", 50, 200, 50, 0.01, 0.25),
+    ],
+}
 RISK_REVIEW = {
     # sheet: [(column header, width, number format, validation, help)]
     "Accounts": [
@@ -44,17 +60,19 @@ RISK_REVIEW = {
         ("maint_amount", 15, AMOUNT, None, "maintenance amount; empty: rebuilt"),
     ],
 }
-POSITION_OUTPUTS = [  # formulas per Positions row (row number in {r}); empty rows stay empty
-    ("notional", AMOUNT, '=IF(E{r}="","",NOTIONAL(E{r},G{r},C{r}))'),
-    ("unrealized_pnl", AMOUNT, '=IF(E{r}="","",UNREALIZED_PNL(D{r},E{r},F{r},G{r},C{r}))'),
+POSITION_OUTPUTS = [  # plain formulas per Positions row (row number in {r}); empty rows stay empty
+    ("notional", AMOUNT, '=IF(E{r}="","",IF(C{r}="inverse",E{r}/G{r},E{r}*G{r}))'),
+    ("unrealized_pnl", AMOUNT,
+     '=IF(E{r}="","",IF(D{r}="long",1,IF(D{r}="short",-1,NA()))*E{r}*IF(C{r}="inverse",1/F{r}-1/G{r},G{r}-F{r}))'),
 ]
 README_LINES = [
     "Fill the Accounts, Positions and Tiers sheets (one row each; yellow cells), then run:",
+    "(the first rows hold an example book: two accounts, three positions, two tier sets; overwrite them)",
     "    xlmargin report risk_review.xlsx      (a report with margins, liquidation prices and stress tests)",
     "Positions: contract linear/inverse, side long/short, margin_mode isolated/cross; sizes in the base asset",
     "(linear) or the USD value (inverse); amounts in the settlement asset. tier_set names a set of rows on the",
     "Tiers sheet or a table shipped with xlmargin (xlmargin tiers lists them). The notional and unrealized PnL",
-    "columns recalculate with xlmargin's Excel functions.",
+    "columns are plain formulas: they recalculate in any spreadsheet, with or without xlmargin's add-in.",
 ]
 
 
@@ -94,12 +112,34 @@ def _write_table_sheet(book: Any, styles: Styles, sheet_name: str, columns: list
         if validation:
             rule = dict(validation, input_title=header, input_message=help_text[:255])
             sheet.data_validation(1, col, RISK_REVIEW_ROWS, col, rule)
+    for r, row in enumerate(EXAMPLE_ROWS.get(sheet_name, []), start=1):
+        for col, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, col, value, styles.cell("input", columns[col][2]))
     for col, (header, fmt, formula) in enumerate(outputs, start=len(columns)):
         sheet.set_column(col, col, 16, styles.cell("output", fmt))
         for r in range(1, RISK_REVIEW_ROWS + 1):
-            sheet.write_formula(r, col, formula.format(r=r + 1), styles.cell("output", fmt), "")
+            sheet.write_formula(r, col, formula.format(r=r + 1), styles.cell("output", fmt), _example_value(sheet_name, header, r))
     sheet.add_table(0, 0, RISK_REVIEW_ROWS, last_col,
                     {"name": sheet_name, "columns": [{"header": h} for h in headers], "style": "Table Style Light 9",
                      "autofilter": True})
     sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)  # one page wide
+    sheet.repeat_rows(0)
+    sheet.print_area(0, 0, PRINTED_ROWS, last_col)
     book.define_name(f"{sheet_name.upper()}_TABLE", f"={sheet_name}!$A$1:{xl_rowcol_to_cell(RISK_REVIEW_ROWS, last_col, True, True)}")
+
+
+def _example_value(sheet_name: str, header: str, row: int) -> Any:
+    """The saved value of a formula cell in an example row ("" in empty rows)."""
+    rows = EXAMPLE_ROWS.get(sheet_name, [])
+    if row > len(rows):
+        return ""
+    _, _, contract, side, size, entry, mark, *_ = rows[row - 1]
+    inverse = contract == "inverse"
+    if header == "notional":
+        return size / mark if inverse else size * mark
+    sign = 1 if side == "long" else -1
+    return sign * size * ((1 / entry - 1 / mark) if inverse else (mark - entry))

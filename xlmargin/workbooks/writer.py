@@ -20,11 +20,15 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .chart import write_chart
-from .model import AMOUNT, POSITION_COLUMNS, POSITION_ROW, PRICE, RATE, SIDES, SIZE, Item, Template
+from .model import (
+    AMOUNT, ENGINE_FORMULA, POSITION_COLUMNS, POSITION_HEADERS, POSITION_ROW, PRICE, RATE, SIDES, SIZE, USD, Item, Leg,
+    Template, check, sign_formula,
+)
 
 FIXED_DATE = dt.datetime(2026, 1, 1)  # file properties fixed, so a rebuild gives the same bytes
 STATUS_COLOURS = (("LIQUIDATED", "#F8CBAD"), ("MARGIN CALL", "#FFE699"), ("ok", "#C6EFCE"))
 INPUTS_ROW = 4  # the "Inputs" header; the positions table sits beside the inputs, from column E
+CHECK_COLUMN = 3  # D: the same figure through xlmargin's add-in, where it has a function for it
 
 
 class Styles:
@@ -84,8 +88,8 @@ class Page:
     def __post_init__(self) -> None:
         self._defined = {item.name for item in self.template.inputs + self.template.outputs}
 
-    def formula(self, row: int, col: int, text: str, fmt: Any) -> None:
-        """Write a formula with its cached value (0 when none is known).
+    def formula(self, row: int, col: int, text: str, fmt: Any, default: Any = 0) -> None:
+        """Write a formula with its cached value (``default`` when none is known).
 
         A formula must not call a function that shares its name with a defined name: some
         spreadsheet programs would read the name, not the function.
@@ -93,7 +97,7 @@ class Page:
         shadowed = set(re.findall(r"([A-Z_][A-Z0-9_]*)\(", text)) & self._defined
         if shadowed:
             raise ValueError(f"{self.template.key}: {', '.join(shadowed)} is both a defined name and a function in {text}")
-        self.sheet.write_formula(row, col, text, fmt, self.cached.get((self.template.key, xl_rowcol_to_cell(row, col)), 0))
+        self.sheet.write_formula(row, col, text, fmt, self.cached.get((self.template.key, xl_rowcol_to_cell(row, col)), default))
 
     def define(self, row: int, col: int, item: Item, kind: str) -> None:
         """Give the cell the item's defined name and list it for the README."""
@@ -126,7 +130,7 @@ def write_template(template: Template, path: Path, cached: dict[tuple[str, str],
         If a formula calls a function that shares its name with one of the template's defined names.
     """
     book = new_workbook(path, template.title)
-    book.set_calc_mode("auto")
+    book.set_calc_mode("auto")  # XlsxWriter also marks the file to recalculate fully on load: see docs/templates.md
     styles = Styles(book)
     page = Page(template, book, book.add_worksheet(template.key), styles, cached or {})
     readme = book.add_worksheet("README")
@@ -134,25 +138,33 @@ def write_template(template: Template, path: Path, cached: dict[tuple[str, str],
     last_input_row = _write_inputs(page)
     last_output_row = _write_outputs(page, last_input_row + 2)
     page.sheet.set_landscape()
-    page.sheet.fit_to_pages(1, 0)
+    page.sheet.set_paper(9)  # A4
+    page.sheet.fit_to_pages(1, 1)
     _write_positions(page)
     if template.chart:
         write_chart(page, last_output_row + 2)
-    page.sheet.print_area(0, 0, last_output_row + 22, 11)  # the story and its chart; the chart data stays off the page
+    # the story and its chart on one page; the chart data stays off it
+    page.sheet.print_area(0, 0, last_output_row + 23, max(POSITION_COLUMNS.values()))
     _write_readme(template, readme, styles, page.names)
     book.close()
     return page.names
 
 
 def _write_heading(page: Page) -> None:
-    """Column widths, the title, the lesson and how to read the colours."""
+    """Column widths, the title, the lesson, how to read the colours, and which engine computes."""
     sheet, styles = page.sheet, page.styles
-    for first, last, width in ((0, 0, 38), (1, 1, 16), (2, 2, 7), (4, 4, 14), (5, 11, 12), (12, 12, 4), (13, 20, 13)):
+    for first, last, width in ((0, 0, 40), (1, 1, 16), (2, 2, 6), (3, 3, 17), (4, 4, 9), (5, 5, 7), (6, 6, 14), (7, 10, 11),
+                               (11, 11, 8), (12, 13, 12), (14, 15, 3), (16, 30, 14)):
         sheet.set_column(first, last, width)
     sheet.write(0, 0, page.template.title, styles.title)
-    sheet.merge_range(1, 0, 1, 10, page.template.lesson, styles.lesson)
-    sheet.set_row(1, 36)
-    sheet.write(2, 0, "Yellow cells are inputs; green cells recalculate with xlmargin's Excel functions.", styles.note)
+    sheet.merge_range(1, 0, 1, 13, page.template.lesson, styles.lesson)
+    sheet.set_row(1, 32)
+    sheet.write(2, 0, "Yellow cells are inputs; green cells are plain formulas that recalculate in any spreadsheet.", styles.note)
+    sheet.merge_range(3, 0, 3, 3, "", styles.note)
+    sheet.write_formula(3, 0, ENGINE_FORMULA, styles.note, SAVED_VALUES)
+
+
+SAVED_VALUES = "Saved values, computed when xlmargin built the file; a spreadsheet recalculates them on opening."
 
 
 def _write_inputs(page: Page) -> int:
@@ -175,32 +187,37 @@ def _write_inputs(page: Page) -> int:
 
 
 def _write_outputs(page: Page, header_row: int) -> int:
-    """The outputs: label, formula, unit, defined name; statuses coloured. Returns the last row written."""
+    """The outputs: label, formula, unit, the add-in's check, defined name; statuses coloured. Returns the last row."""
     sheet, styles = page.sheet, page.styles
     row = header_row
     sheet.write(row, 0, "Outputs", styles.header)
+    sheet.write(row, CHECK_COLUMN, "with the add-in", styles.header)
     status_cells = []
     for item in page.template.outputs:
         row += 1
         sheet.write(row, 0, item.label, styles.label)
         page.formula(row, 1, item.formula, styles.cell("output", item.number_format))
         sheet.write(row, 2, item.unit, styles.unit)
+        if item.check:
+            page.formula(row, CHECK_COLUMN, check(item.check), styles.cell("helper", item.number_format), "add-in not loaded")
         page.define(row, 1, item, "output")
         if item.name.endswith("_STATUS"):
             status_cells.append(xl_rowcol_to_cell(row, 1))
     for ref in status_cells:
         for text, colour in STATUS_COLOURS:
-            sheet.conditional_format(ref, {"type": "cell", "criteria": "==", "value": f'"{text}"',
-                                           "format": page.book.add_format({"bg_color": colour, "bold": True})})
+            rule = {"type": "text", "criteria": "containing", "value": text} if text != "ok" else {
+                "type": "cell", "criteria": "==", "value": '"ok"'}
+            sheet.conditional_format(ref, rule | {"format": page.book.add_format({"bg_color": colour, "bold": True})})
     return row
 
 
 def _write_positions(page: Page) -> None:
-    """The positions table: a quoted side is an input with a long/short list, a number an input, else a formula."""
+    """The positions table: a quoted side or a number is an input, else a formula; then each row's sign, uPnL and MM."""
     sheet, styles = page.sheet, page.styles
-    for column, text in zip(POSITION_COLUMNS.values(), ("position", "side", "size", "entry", "mark", "iso margin", "mmr")):
-        sheet.write(POSITION_ROW, column, text, styles.header)
-    formats = {"side": "@", "size": SIZE, "entry": PRICE, "mark": PRICE, "margin": AMOUNT, "mmr": RATE}
+    for name, column in POSITION_COLUMNS.items():
+        sheet.write(POSITION_ROW, column, POSITION_HEADERS[name], styles.header)
+    inverse = page.template.contract == "inverse"
+    formats = {"side": "@", "size": USD if inverse else SIZE, "entry": PRICE, "mark": PRICE, "margin": AMOUNT, "mmr": RATE}
     for n, position in enumerate(page.template.positions):
         row = POSITION_ROW + 1 + n
         sheet.write(row, POSITION_COLUMNS["label"], position.label, styles.label)
@@ -211,8 +228,15 @@ def _write_positions(page: Page) -> None:
                 sheet.data_validation(row, col, row, col, SIDES)
             elif _number(value) is not None:
                 sheet.write_number(row, col, _number(value), styles.cell("input", fmt))
+            elif not value.startswith("="):
+                sheet.write_string(row, col, value, styles.cell("helper", fmt))  # e.g. "cross": no margin of its own
             else:
                 page.formula(row, col, value, styles.cell("helper", fmt))
+        cell = lambda name: xl_rowcol_to_cell(row, POSITION_COLUMNS[name], True, True)  # noqa: E731
+        leg = Leg(cell("sign"), cell("size"), cell("entry"), cell("mark"), cell("margin"), cell("mmr"), inverse)
+        page.formula(row, POSITION_COLUMNS["sign"], f"={sign_formula(cell('side'))}", styles.cell("helper", "0"))
+        page.formula(row, POSITION_COLUMNS["pnl"], f"={leg.pnl()}", styles.cell("helper", SIZE if inverse else AMOUNT))
+        page.formula(row, POSITION_COLUMNS["mm"], f"={leg.maint_margin()}", styles.cell("helper", SIZE if inverse else AMOUNT))
 
 
 def _number(text: str) -> float | None:
@@ -231,11 +255,12 @@ def _write_readme(template: Template, sheet: Any, styles: Styles, names: list[di
     lines = [
         template.lesson,
         f"Change the yellow input cells on sheet {template.key}; the green outputs and the chart follow.",
-        "The formulas call xlmargin's Excel functions (see docs/excel.md to set up the add-in); until it is set up,",
-        "Excel shows the values saved with the file. Headless: xlmargin recalc FILE --set NAME=VALUE",
+        "The green cells are plain spreadsheet formulas: Excel with or without xlmargin's add-in, LibreOffice and",
+        "other spreadsheet programs compute them. The file asks to be recalculated fully when it is opened, so what you",
+        "see is computed from the inputs you see. Column D shows the same figures through xlmargin's Excel functions",
+        "(docs/excel.md sets up the add-in); without the add-in it says \"add-in not loaded\", and the outputs still work.",
+        "Cell A4 says which engine is computing. Headless: xlmargin recalc FILE --set NAME=VALUE",
     ]
-    for n, line in enumerate(lines, start=1):
-        sheet.write(n, 0, line, styles.note)
     top = len(lines) + 2
     for col, text in enumerate(("defined name", "cell", "kind", "unit", "meaning", "notes")):
         sheet.write(top, col, text, styles.header)
