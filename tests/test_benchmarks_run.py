@@ -1,8 +1,8 @@
 """The benchmarks still run (they print figures, they assert nothing about time).
 
 Each runs as a script in a new interpreter, on the smallest input it accepts: the time is the
-interpreter's start and the first calls, whatever the size. bench_recalc has no size to shrink
-(--changes 1 is its least; it always loads every template). The scripts start together in the
+interpreter's start and the first calls, whatever the size (bench_recalc: one template, one run).
+The scripts start together in the
 background (``STARTED``, see conftest.py) and each test waits for its own.
 """
 
@@ -21,7 +21,7 @@ def script(name, *args):
 STARTED = {
     "liq_price": lambda folder: script("bench_liq_price.py", "--rows", "10", "--repeat", "1", "--loop-sample", "1"),
     "udf_calls": lambda folder: script("bench_udf_calls.py", "--rows", "2", "--calls", "2", "--column-rows", "100", "--filled", "5"),
-    "recalc": lambda folder: script("bench_recalc.py", "--changes", "1"),
+    "recalc": lambda folder: script("bench_recalc.py", "--changes", "1", "--runs", "1", "--templates", "W3"),
     "book": lambda folder: script("bench_book.py", "--positions", "2", "--accounts", "1"),
     "rules": lambda folder: script("bench_rules.py", "--rows", "10", "--repeat", "1"),
 }

@@ -8,7 +8,7 @@ the ratio. Part 2, in this process: the time to load a template into the formula
 engine, then per price change the time to recalculate its named outputs and the
 whole workbook (chart data included).
 
-Run:  python tests/benchmarks/bench_recalc.py [--changes 5] [--runs 3]
+Run:  python tests/benchmarks/bench_recalc.py [--changes 5] [--runs 3] [--templates W1,W3]
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ def _best(runs: int, job) -> float:
     return min(times)
 
 
-def side_by_side(runs: int) -> None:
+def side_by_side(runs: int, keys: list[str]) -> None:
     print(f"{'template':<30} {'xlmargin recalc':>16} {'LibreOffice':>12} {'ratio':>7}   (best of {runs}, fresh processes)")
     with tempfile.TemporaryDirectory() as scratch:
         profile = make_profile(Path(scratch) / "profile")
         convert([WORKBOOKS / "w1_initial_vs_maintenance.xlsx"], Path(scratch) / "warm", profile=profile)  # first start makes the profile
-        for key, make in TEMPLATES.items():
-            template = make()
+        for key in keys:
+            template = TEMPLATES[key]()
             path = WORKBOOKS / f"{template.file}.xlsx"
             price = next(item for item in template.inputs if item.name == template.chart.price_input)
             command = [sys.executable, "-m", "xlmargin", "recalc", str(path), "--set", f"{price.name}={price.value * 0.95:g}"]
@@ -50,12 +50,12 @@ def side_by_side(runs: int) -> None:
             print(f"{template.file:<30} {ours:15.2f}s {theirs:11.2f}s {ours / theirs:6.2f}x")
 
 
-def in_process(changes: int) -> None:
+def in_process(changes: int, keys: list[str]) -> None:
     from xlmargin.workbooks.engine import RecalcBook
 
     print(f"\n{'template':<30} {'load':>8} {'named outputs':>15} {'whole book':>12}   (best of {changes} price changes)")
-    for key, make in TEMPLATES.items():
-        template = make()
+    for key in keys:
+        template = TEMPLATES[key]()
         price = template.chart.price_input
         start = time.perf_counter()
         book = RecalcBook(WORKBOOKS / f"{template.file}.xlsx")
@@ -77,9 +77,11 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--changes", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--templates", default=",".join(TEMPLATES), help="which templates (default: all), e.g. W1,W3")
     args = parser.parse_args(argv)
-    side_by_side(args.runs)
-    in_process(args.changes)
+    keys = [k.strip().upper() for k in args.templates.split(",") if k.strip()]
+    side_by_side(args.runs, keys)
+    in_process(args.changes, keys)
 
 
 if __name__ == "__main__":
