@@ -69,10 +69,10 @@ def test_totals_keep_a_deficit_apart():
 
 
 def test_funding_goes_into_an_isolated_margin_and_a_cross_wallet():
-    # W6: 45 USDT of funding paid out of 250 isolated margin: LP 47,185.93
-    r = review([["w6", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "isolated", 250, ""],
+    # W6: 45 USDT of funding paid out of 250 + 100 isolated margin: LP 47,185.93
+    r = review([["w6", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "isolated", 350, ""],
                 ["x", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "cross", None, ""]],
-               {"account": ["w6", "x"], "wallet_balance": [250, 1_000], "settlement_asset": ["USDT", "USDT"]},
+               {"account": ["w6", "x"], "wallet_balance": [350, 1_000], "settlement_asset": ["USDT", "USDT"]},
                funding=[-45, -45])
     assert r.positions.iloc[0]["liq_price"] == pytest.approx(47_185.93, abs=0.01)
     assert r.positions.iloc[1]["liq_price"] == pytest.approx(xm.cross_liq_price(955, "long", 0.1, 50_000, 50_000))

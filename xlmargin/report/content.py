@@ -141,7 +141,7 @@ def _decimals(kind: str, values: pd.Series, asset: str) -> int:
         finite = finite[np.isfinite(finite) & (finite > 0)]
         if finite.empty:
             return 2
-        digits = 4 if kind == "price" else 3  # significant digits kept on the smallest value
+        digits = 5 if kind == "price" else 3  # significant digits kept on the smallest value
         return int(np.clip(digits - 1 - np.floor(np.log10(finite.min())), 2 if kind == "price" else 0, 8))
     return 0
 
