@@ -145,7 +145,7 @@ def test_the_report_opens_with_the_committee_summary(reports):
     places = [re.search(r"<h\d>" + re.escape(text), html).start() for text in order]  # the headings
     assert places == sorted(places)
     sheets = openpyxl.load_workbook(reports["xlsx"], read_only=True).sheetnames
-    assert sheets == ["Summary", "Accounts BTC", "Accounts USDT", "Positions BTC", "Positions USDT", "Stress", "Cascade",
+    assert sheets == ["Summary", "Charts", "Accounts BTC", "Accounts USDT", "Positions BTC", "Positions USDT", "Stress", "Cascade",
                       "Provenance"]
     summary = [r[0] for r in openpyxl.load_workbook(reports["xlsx"])["Summary"].iter_rows(values_only=True) if r[0]]
     xlsx_order = [t for t in order if t not in ("Charts",) and not t.startswith(("Accounts settled", "Positions settled",

@@ -52,7 +52,7 @@ class Column:
 
     name: str
     label: str
-    kind: str  # text, flag, count, price, size, amount, pct, ratio, leverage
+    kind: str  # text, flag, count, price, size, amount, quote, pct, ratio, leverage
     decimals: int = 2
 
 
@@ -62,26 +62,26 @@ SPECS = {
     "settlement_asset": ("Settles in", "text"),
     "positions": ("Positions", "count"),
     "wallet_balance": ("Wallet balance [{asset}]", "amount"),
-    "funding": ("Funding, received + [{asset}]", "amount"),
-    "collateral_value": ("Collateral after haircut [{asset}]", "amount"),
+    "funding": ("Funding [{asset}]", "amount"),
+    "collateral_value": ("Collateral, after haircut [{asset}]", "amount"),
     "equity": ("Equity kept [{asset}]", "amount"),
-    "deficit": ("Deficit beyond the equity [{asset}]", "amount"),
+    "deficit": ("Deficit [{asset}]", "amount"),
     "cross_equity": ("Cross equity [{asset}]", "amount"),
-    "cross_maint_margin": ("Cross maint. margin [{asset}]", "amount"),
+    "cross_maint_margin": ("Cross MM [{asset}]", "amount"),
     "maint_margin": ("Maint. margin [{asset}]", "amount"),
     "margin_ratio": ("Margin ratio [%]", "ratio"),
     "margin_call": ("Margin call", "flag"),
     "liquidated": ("Liquidated", "flag"),
-    "isolated_liquidated": ("Isolated positions liquidated", "count"),
+    "isolated_liquidated": ("Isolated lost", "count"),
     "max_loss_isolated": ("Max loss, isolated [{asset}]", "amount"),
     "max_loss_cross": ("Max loss, cross [{asset}]", "amount"),
-    "leverage_assumed": ("Positions with leverage assumed", "count"),
+    "leverage_assumed": ("Leverage assumed", "count"),
     "symbol": ("Symbol", "text"),
     "asset": ("Underlying", "text"),
     "side": ("Side", "text"),
     "margin_mode": ("Mode", "text"),
     "size_base": ("Size [base asset]", "size"),
-    "size_quote": ("Size [quote, at mark]", "amount"),
+    "size_quote": ("Size [quote, at mark]", "quote"),
     "mark_price": ("Mark price [quote]", "price"),
     "entry_price": ("Entry price [quote]", "price"),
     "notional": ("Notional [{asset}]", "amount"),
@@ -132,6 +132,8 @@ def _decimals(kind: str, values: pd.Series, asset: str) -> int:
     """One precision per column: amounts by their settlement asset, prices and sizes by the column's smallest value."""
     if kind == "amount":
         return 2 if asset.upper() in STABLE or asset == "" else 6
+    if kind == "quote":  # an amount in the quote currency (USD), whatever the settlement asset
+        return 2
     if kind in ("pct", "ratio"):
         return 2
     if kind == "leverage":

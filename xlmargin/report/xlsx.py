@@ -1,7 +1,7 @@
 """The report as an XLSX workbook (XlsxWriter, constant-memory mode): every row, native numbers, native charts.
 
 Sheets in the order of the other formats (:func:`~.content.report_parts`):
-Summary (the committee's tables, then the value curves and the distance
+Summary (the committee's tables), Charts (the value curves and the distance
 histogram with a native chart of each), Accounts and Positions per settlement
 asset, Stress, Cascade, Provenance. Headers are the readable labels with their
 units; each column has one number format (the HTML's precision) and a width
@@ -43,10 +43,11 @@ if TYPE_CHECKING:
 
     from ..review.evaluate import RiskResult
 
-SUMMARY = "Summary"  # the sheet holding the charts' data
+SUMMARY = "Summary"
+CHARTS = "Charts"  # the sheet holding the charts and their data
 EXCEL_ROWS = 1_048_576  # rows of a worksheet, the header row included
 CHART_ROWS = 18  # rows between the tops of two charts on Summary
-CHART_COLUMN = 12  # charts sit right of the summary tables
+CHART_COLUMN = 7  # charts sit right of their data
 
 
 class _Sheets:
@@ -63,6 +64,7 @@ class _Sheets:
         self.heading = self.book.add_format({"bold": True, "font_size": 12})
         self.bold = self.book.add_format({"bold": True})
         self.note = self.book.add_format({"italic": True, "font_color": "#666666"})
+        self.wrapped_note = self.book.add_format({"italic": True, "font_color": "#666666", "text_wrap": True, "valign": "top"})
         self.red = self.book.add_format({"bg_color": "#F5B7B1"})
         self.amber = self.book.add_format({"bg_color": "#FDE3A7"})
         self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
@@ -90,6 +92,7 @@ class _Sheets:
 
     def table(self, sheet: Worksheet, row: int, part: Table, frame: pd.DataFrame) -> int:
         """Write ``frame`` with ``part``'s columns under a header row at ``row``; return the row after it."""
+        sheet.set_row(row, 15 * max(1, min(4, max(len(c.label) // 14 + 1 for c in part.columns))))  # wrapped headers
         for j, column in enumerate(part.columns):
             sheet.write_string(row, j, column.label, self.header)
         columns = []
@@ -168,15 +171,16 @@ def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None) -> Non
     sheets = _Sheets(path, progress)
     summary = sheets.sheet(SUMMARY)
     summary.write_string(0, 0, TITLE, sheets.title)
-    summary.write_string(1, 0, NOTE, sheets.note)
+    summary.merge_range(1, 0, 1, 9, NOTE, sheets.wrapped_note)
+    summary.set_row(1, 48)
     sheets.rows[SUMMARY] = 3
     summary.set_column(0, 0, 28)
-    summary.set_column(1, CHART_COLUMN - 2, 16)
+    summary.set_column(1, 11, 16)
     parts = report_parts(result)
     for part in parts:
         if part.sheet == SUMMARY:
             _stacked(sheets, part)
-    _charts_block(sheets, result)
+    _charts_block(sheets, result)  # its own sheet after Summary, as the HTML/PDF's charts follow the summary
     for part in parts:
         if part.sheet != SUMMARY:
             sheets.progress(f"xlsx: {part.sheet}")
@@ -244,9 +248,10 @@ def _own_sheets(sheets: _Sheets, part: Table) -> None:
 
 
 def _charts_block(sheets: _Sheets, result: RiskResult) -> None:
-    sheet = sheets.sheet(SUMMARY)
-    row = sheets.rows[SUMMARY] + 1
-    sheet.write_string(row, 0, "Charts' data", sheets.heading)
+    sheet = sheets.sheet(CHARTS)
+    sheet.set_column(0, 5, 16)
+    row = 0
+    sheet.write_string(row, 0, "Charts and their data", sheets.heading)
     row += 2
     chart_row = 3
     for asset in result.book.settlement_assets:
@@ -262,25 +267,25 @@ def _charts_block(sheets: _Sheets, result: RiskResult) -> None:
     sheet.write_string(row, 0, f"Positions by distance to liquidation ({no_price:,} with no liquidation price)", sheets.bold)
     end = sheets.table(sheet, row + 1, part, bands)
     chart = sheets.book.add_chart({"type": "column"})
-    chart.add_series({"name": "positions", "categories": [SUMMARY, row + 2, 0, end - 1, 0],
-                      "values": [SUMMARY, row + 2, 1, end - 1, 1], "fill": {"color": "#2E86C1"}, "gap": 40})
+    chart.add_series({"name": "positions", "categories": [CHARTS, row + 2, 0, end - 1, 0],
+                      "values": [CHARTS, row + 2, 1, end - 1, 1], "fill": {"color": "#2E86C1"}, "gap": 40})
     chart.set_title({"name": "Distance to the liquidation price"})
     chart.set_x_axis({"name": "distance to liquidation [%]"})
     chart.set_y_axis({"name": "positions", "min": 0, "major_gridlines": {"visible": True}})
     chart.set_legend({"none": True})
     sheet.insert_chart(chart_row, CHART_COLUMN, chart)
-    sheets.rows[SUMMARY] = end + 1
+    sheets.rows[CHARTS] = end + 1
 
 
 def _value_curve_chart(book: xlsxwriter.Workbook, asset: str, curve: pd.DataFrame, first: int, last: int) -> Chart:
     """A scatter chart of the value curve written on Summary at rows first..last (0-based)."""
     chart = book.add_chart({"type": "scatter", "subtype": "straight"})
-    x = [SUMMARY, first, 0, last, 0]
+    x = [CHARTS, first, 0, last, 0]
     for column, label in VALUES.items():
         col = curve.columns.get_loc(column)
-        chart.add_series({"name": label, "categories": x, "values": [SUMMARY, first, col, last, col]})
+        chart.add_series({"name": label, "categories": x, "values": [CHARTS, first, col, last, col]})
     col = curve.columns.get_loc("liquidation_step")
-    chart.add_series({"name": "more accounts liquidated", "categories": x, "values": [SUMMARY, first, col, last, col],
+    chart.add_series({"name": "more accounts liquidated", "categories": x, "values": [CHARTS, first, col, last, col],
                       "line": {"none": True}, "marker": {"type": "circle", "size": 6, "fill": {"color": "#C0392B"}}})
     chart.set_title({"name": f"Book value [{asset}] against a joint price move"})
     lowest, highest = int(curve["shock_pct"].min()), int(curve["shock_pct"].max())
