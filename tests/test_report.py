@@ -17,6 +17,7 @@ import xlmargin.report
 from xlmargin.review import Book, check_book, sample_book
 from xlmargin.files import OutputExistsError
 from xlmargin.report import FORMATS, provenance, write_report
+from xlmargin.report.content import ACCOUNT_COLUMNS, POSITION_COLUMNS, columns_of
 from xlmargin.review import evaluate
 
 INJECTED = ['=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)"]
@@ -65,15 +66,26 @@ def copy_reports(reports, folder, formats=FORMATS):
     return [shutil.copy(reports[fmt], folder / reports[fmt].name) for fmt in formats]
 
 
-def sheet_frame(path, name):
-    """A sheet of the XLSX report as a DataFrame (header row first), cells read as stored."""
+def sheet_frame(path, name, frame=None):
+    """A sheet of the XLSX report as a DataFrame (header row first), cells read as stored; with ``frame`` (the
+    table it shows), its readable headers turned back into ``frame``'s column names."""
     rows = list(openpyxl.load_workbook(path)[name].iter_rows(values_only=True))
-    return pd.DataFrame(rows[1:], columns=rows[0])
+    got = pd.DataFrame(rows[1:], columns=rows[0])
+    if frame is not None:
+        asset = name.split()[-1]
+        got = got.rename(columns={c.label: c.name for c in columns_of(frame, asset)})
+    return got
 
 
 def html_table(path, header):
     """The HTML report's first table holding the text ``header`` (plain words: lxml's regex takes no escapes)."""
     return pd.read_html(path, match=header, thousands=",", flavor="lxml")[0]
+
+
+def html_tables(path, header):
+    """Every HTML table holding ``header``, stacked, with the units taken off the headers ("Equity kept [USDT]")."""
+    tables = pd.read_html(path, match=header, thousands=",", flavor="lxml")
+    return pd.concat([t.rename(columns=lambda c: re.sub(r" \[[^]]*\]$", "", c)) for t in tables], ignore_index=True)
 
 
 def assert_same_figures(got, expected):
@@ -95,13 +107,23 @@ def number(text):
 # provenance and arguments
 
 
-def test_provenance_names_input_version_time_and_rules(result):
+def test_provenance_names_input_version_time_rules_tiers_and_marks(result):
     prov = provenance(result)
     assert prov["input"] == result.book.source
     assert prov["sha256"] == result.book.sha256
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", prov["generated_at"])
     assert prov["xlmargin_version"]
     assert "Binance" in prov["rules"] and "mmr 0.005" in prov["rules"]
+    assert "binance_usdm_btcusdt (Binance USDⓈ-M futures, figures of 2024-05-30" in prov["tiers"]
+    assert "Binance COIN-M mark price at 2025-01-15T08:00:30Z (2 positions)" in prov["marks"]
+    assert "alt-shorts ALT1USDT" in prov["assumptions"] and "100x" in prov["assumptions"]
+
+
+def test_provenance_counts_rule_sets_from_a_rules_column(result):
+    positions = result.positions.assign(rules=["bybit"] * 2 + ["binance"] * (len(result.positions) - 2))
+    from xlmargin.review.evaluate import RiskResult
+    prov = provenance(RiskResult(positions, result.accounts, result.stress, result.cascade, result.curve, result.book))
+    assert "bybit for 2 positions" in prov["rules"] and "Binance's formulas" not in prov["rules"].split(" — ")[0]
 
 
 def test_unknown_format_is_refused_before_writing(result, tmp_path):
@@ -114,12 +136,43 @@ def test_unknown_format_is_refused_before_writing(result, tmp_path):
 # the figures equal the core's
 
 
+def test_the_report_opens_with_the_committee_summary(reports):
+    html = reports["html"].read_text(encoding="utf-8")
+    order = ["Summary by settlement asset", "Settled in BTC", "Worst loss under the stress scenarios",
+             "Positions past or within 10 % of liquidation", "Cross accounts a joint move of 10 % or less liquidates",
+             "Accounts in margin call", "Exposure per underlying", "Settled in USDT", "Charts", "Accounts settled in",
+             "Positions settled in", "Stress tests", "Cascade", "Provenance"]
+    places = [re.search(r"<h\d>" + re.escape(text), html).start() for text in order]  # the headings
+    assert places == sorted(places)
+    sheets = openpyxl.load_workbook(reports["xlsx"], read_only=True).sheetnames
+    assert sheets == ["Summary", "Charts", "Accounts BTC", "Accounts USDT", "Positions BTC", "Positions USDT", "Stress", "Cascade",
+                      "Provenance"]
+    summary = [r[0] for r in openpyxl.load_workbook(reports["xlsx"])["Summary"].iter_rows(values_only=True) if r[0]]
+    xlsx_order = [t for t in order if t not in ("Charts",) and not t.startswith(("Accounts settled", "Positions settled",
+                                                                                   "Stress", "Cascade", "Provenance"))]
+    found = [next(i for i, text in enumerate(summary) if str(text).startswith(t)) for t in xlsx_order]
+    assert found == sorted(found)
+
+
+def test_summary_lists_the_worst_loss_and_the_nearest_positions(result, reports):
+    from xlmargin.report.content import near_positions, worst_losses
+    worst = worst_losses(result, "USDT").set_index("mode")
+    stress = result.stress[result.stress["settlement_asset"] == "USDT"]
+    assert worst.loc["actual modes", "worst_loss"] == stress["loss_actual"].max()
+    row = stress.loc[stress["loss_actual"].idxmax()]
+    assert worst.loc["actual modes", "worst_scenario"] == f"{row['scope']} {row['shock_pct']:+g} %"
+    near = near_positions(result, "USDT")
+    assert list(near["account"]) == ["small-iso"]  # its BTC long is 6.39 % from liquidation
+    table = html_table(reports["html"], "Price move to liq")
+    assert "coin-m" in set(table["Account"])
+
+
 def test_html_accounts_equal_the_core(result, reports):
-    table = html_table(reports["html"], "Max loss, isolated").set_index("Account")
+    table = html_tables(reports["html"], "Max loss, isolated").set_index("Account")
     expected = result.accounts.set_index("account")
     assert sorted(table.index) == sorted(expected.index)
     for account, row in expected.iterrows():
-        assert number(table.loc[account, "Equity"]) == pytest.approx(row["equity"], rel=1e-5)
+        assert number(table.loc[account, "Equity kept"]) == pytest.approx(row["equity"], rel=1e-5, abs=1e-6)
         assert number(table.loc[account, "Max loss, cross"]) == pytest.approx(row["max_loss_cross"], rel=1e-5)
         if np.isnan(row["margin_ratio"]):
             assert table.loc[account, "Margin ratio"] == "—"
@@ -127,67 +180,119 @@ def test_html_accounts_equal_the_core(result, reports):
             assert number(table.loc[account, "Margin ratio"]) == pytest.approx(100 * row["margin_ratio"], abs=0.005)
 
 
-def test_html_positions_are_sorted_by_distance_and_equal_the_core(result, reports):
-    table = html_table(reports["html"], "Bankruptcy price")
-    expected = result.positions.sort_values("distance_to_liq_pct", kind="stable")
+def test_html_positions_are_sorted_by_signed_distance_and_equal_the_core(result, reports):
+    table = html_tables(reports["html"], "Bankruptcy price")
+    settles = result.positions["account"].map(result.accounts.set_index("account")["settlement_asset"])
+    expected = result.positions.assign(_a=settles).sort_values(["_a", "distance_to_liq_pct"], kind="stable")
     assert list(table["Account"]) == list(expected["account"])
     for shown, liq in zip(table["Liq. price"], expected["liq_price"]):
-        assert number(shown) == pytest.approx(liq, rel=1e-5)
+        assert number(shown) == pytest.approx(liq, rel=1e-4)
+    for shown, move in zip(table["Price move to liq."], expected["move_to_liq_pct"]):
+        assert number(shown) == pytest.approx(move, abs=0.005)  # signed: negative a fall
+
+
+def test_one_precision_and_unit_per_column(reports):
+    table = html_table(reports["html"], "Bankruptcy price")  # positions settled in BTC first
+    assert "Liq. price [quote]" in table.columns and "Notional [BTC]" in table.columns
+    text = {c: str for c in ("Mark price [quote]", "Notional [USDT]", "Size [base asset]")}
+    usdt = pd.read_html(reports["html"], match="Bankruptcy price", flavor="lxml", converters=text)[1]
+    for column in ("Mark price [quote]", "Notional [USDT]", "Size [base asset]"):
+        decimals = {len(str(v).partition(".")[2]) for v in usdt[column].astype(str) if v != "—"}
+        assert len(decimals) == 1, column
+    assert {len(v.partition(".")[2]) for v in usdt["Notional [USDT]"].astype(str)} == {2}
 
 
 def test_html_summary_groups_by_settlement_asset(result, reports):
-    table = html_table(reports["html"], "Total equity").set_index("Settles in")
+    table = html_table(reports["html"], "Accounts in margin call").set_index("Settles in")
     for asset, accounts in result.accounts.groupby("settlement_asset"):
-        assert number(table.loc[asset, "Total equity"]) == pytest.approx(accounts["equity"].sum(), rel=1e-5)
         assert table.loc[asset, "Accounts"] == len(accounts)
+    glance = html_table(reports["html"], "Deficits, apart")
+    assert number(glance.iloc[0, 2]) == pytest.approx(result.accounts.query("settlement_asset == 'BTC'")["equity"].sum(),
+                                                      rel=1e-6)
 
 
 def test_html_shows_no_answer_as_a_dash_never_zero(odd_result, odd_reports):
     table = html_table(odd_reports["html"], "Bankruptcy price").set_index("Account")
     no_price = odd_result.positions.loc[odd_result.positions["liq_price"].isna(), "account"]
     assert len(no_price) == 2
-    assert (table.loc[list(no_price), "Liq. price"] == "—").all()
+    assert (table.loc[list(no_price), "Liq. price [quote]"] == "—").all()
     accounts = html_table(odd_reports["html"], "Max loss, isolated").set_index("Account")
-    assert accounts.loc[MARKUP, "Margin ratio"] == "∞"  # the equity is gone
+    assert accounts.loc[MARKUP, "Margin ratio [%]"] == "∞"  # the equity is gone
 
 
 def test_xlsx_accounts_equal_the_core_exactly(result, reports):
-    got = sheet_frame(reports["xlsx"], "Accounts")
-    expected = result.accounts.sort_values("margin_ratio", ascending=False, na_position="last", kind="stable")
-    assert_same_figures(got, expected)
+    for asset in ("BTC", "USDT"):
+        expected = result.accounts[result.accounts["settlement_asset"] == asset].sort_values(
+            "margin_ratio", ascending=False, na_position="last", kind="stable")
+        got = sheet_frame(reports["xlsx"], f"Accounts {asset}", expected)
+        assert_same_figures(got, expected[[c for c in ACCOUNT_COLUMNS]])
 
 
 def test_xlsx_positions_equal_the_core_exactly(result, reports):
-    got = sheet_frame(reports["xlsx"], "Positions")
-    expected = result.positions.sort_values("distance_to_liq_pct", na_position="last", kind="stable")
-    assert_same_figures(got, expected)
+    settles = result.positions["account"].map(result.accounts.set_index("account")["settlement_asset"])
+    for asset in ("BTC", "USDT"):
+        expected = result.positions[settles == asset].sort_values("distance_to_liq_pct", na_position="last", kind="stable")
+        got = sheet_frame(reports["xlsx"], f"Positions {asset}", expected)
+        assert_same_figures(got, expected[[c for c in POSITION_COLUMNS]])
+
+
+def test_xlsx_is_readable_frozen_and_printable(reports):
+    book = openpyxl.load_workbook(reports["xlsx"])
+    sheet = book["Positions USDT"]
+    headers = [c.value for c in sheet[1]]
+    assert "Distance to liq. [%]" in headers and "distance_to_liq_pct" not in headers
+    assert sheet.freeze_panes == "B2"
+    assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.fitToHeight == 0  # fit to the width, as many pages down as needed
+    assert sheet.print_title_rows == "$1:$1"
+    liq = headers.index("Liq. price [quote]") + 1
+    assert sheet.cell(2, liq).number_format == "#,##0.00000"  # one format for the column (ALT2 at 0.13998)
+    letter = openpyxl.utils.get_column_letter(liq)
+    assert sheet.column_dimensions[letter].width >= len("148,196.51741") + 1  # no ###
+    assert {sheet.cell(r, liq).number_format for r in range(2, sheet.max_row + 1)} == {"#,##0.00000"}
+
+
+def test_xlsx_splits_a_table_beyond_the_row_limit(result, tmp_path, monkeypatch):
+    import xlmargin.report.xlsx as xl
+    monkeypatch.setattr(xl, "EXCEL_ROWS", 6)  # 5 rows a sheet
+    (xlsx,) = write_report(result, tmp_path, formats=("xlsx",))
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    names = [n for n in book.sheetnames if n.startswith("Positions USDT")]
+    assert names == ["Positions USDT", "Positions USDT (2)", "Positions USDT (3)"]
+    n = sum(len(list(book[name].iter_rows(min_row=2))) for name in names)
+    settles = result.positions["account"].map(result.accounts.set_index("account")["settlement_asset"])
+    assert n == int((settles == "USDT").sum())
 
 
 def test_xlsx_leaves_no_answer_empty_never_zero(odd_result, odd_reports):
-    got = sheet_frame(odd_reports["xlsx"], "Positions")
+    from xlmargin.report.content import positions_table
+    got = sheet_frame(odd_reports["xlsx"], "Positions USDT", positions_table(odd_result))
     no_price = got[got["account"].isin(odd_result.positions.loc[odd_result.positions["liq_price"].isna(), "account"])]
     assert len(no_price) == 2
     assert no_price[["liq_price", "bankruptcy_price", "distance_to_liq_pct"]].isna().all().all()  # empty cells
-    accounts = sheet_frame(odd_reports["xlsx"], "Accounts").set_index("account")
+    accounts = sheet_frame(odd_reports["xlsx"], "Accounts USDT", odd_result.accounts).set_index("account")
     assert accounts.loc[INJECTED[0], "margin_ratio"] is None  # no cross position: no margin ratio
     assert accounts.loc[MARKUP, "margin_ratio"] == "=#NUM!"  # infinite, as the Excel functions show it
 
 
 def test_xlsx_has_every_row_while_html_is_capped(result, tmp_path):
     html, xlsx = write_report(result, tmp_path, formats=("html", "xlsx"), max_rows=3)
-    n = len(result.positions)
-    assert f"First 3 of {n:,} positions." in html.read_text(encoding="utf-8")
-    assert len(html_table(html, "Bankruptcy price")) == 3
-    assert len(sheet_frame(xlsx, "Positions")) == n
+    settles = result.positions["account"].map(result.accounts.set_index("account")["settlement_asset"])
+    n = int((settles == "USDT").sum())
+    assert f"First 3 of {n:,} positions (all are in the XLSX report)." in html.read_text(encoding="utf-8")
+    assert len(pd.read_html(html, match="Bankruptcy price", flavor="lxml")[1]) == 3
+    assert len(sheet_frame(xlsx, "Positions USDT")) == n
 
 
 def test_pdf_text_has_title_accounts_and_figures(result, reports):
     import pypdf  # a dev dependency
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(reports["pdf"]).pages)
-    assert "Risk review" in text
+    text = "".join(text.replace("\x00", "").split())  # pypdf spaces out the characters of table cells
+    assert "Riskreview" in text
     assert "two-longs" in text
     assert "267,000.00" in text  # the desk's equity
     assert "44,216.08" in text  # the desk's isolated BTC long liquidation price
+    assert text.index("Worstlossunderthestressscenarios") < text.index("Accountssettledin")
 
 
 # ---------------------------------------------------------------------------
@@ -199,11 +304,11 @@ def test_xlsx_writes_formula_like_input_as_text(odd_reports):
     found = [cell for sheet in book for row in sheet.iter_rows() for cell in row
              if any(text.upper() == str(cell.value).upper() for text in INJECTED)]
     sheets = {cell.parent.title for cell in found}
-    assert {"Accounts", "Positions", "Stress"} <= sheets
+    assert {"Accounts USDT", "Positions USDT", "Stress"} <= sheets
     assert len(found) >= 3 * len(INJECTED)
     assert all(cell.data_type == "s" for cell in found)
     formulas = [cell.value for sheet in book for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
-    assert formulas == ["=#NUM!"]  # the one infinite margin ratio, and nothing from the input
+    assert formulas and set(formulas) == {"=#NUM!"}  # the infinite margin ratio (Accounts, Summary), nothing from the input
 
 
 def test_html_escapes_input_text(odd_reports):

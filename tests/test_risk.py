@@ -52,7 +52,12 @@ def test_accounts_and_distance(result):
     assert a.loc["small-iso", "max_loss_isolated"] == pytest.approx(400)
     assert np.isnan(a.loc["small-iso", "margin_ratio"])  # no cross position
     p = result.positions
-    np.testing.assert_allclose(p["distance_to_liq_pct"], np.abs(p["liq_price"] / p["mark_price"] - 1) * 100)
+    move = xm.distance_to_liq(p["mark_price"], p["liq_price"]) * 100  # the core's signed move
+    np.testing.assert_allclose(p["move_to_liq_pct"], move)
+    side = np.where(p["side"] == "long", 1, -1)
+    plain = p["account"] != "btc-collateral"  # its BTC collateral moves with the BTC long: exposure, not side, decides
+    np.testing.assert_allclose(p["distance_to_liq_pct"][plain], (-side * move)[plain])
+    assert (p.loc[p["side"] == "long", "move_to_liq_pct"] < 0).all() and (p.loc[p["side"] == "short", "move_to_liq_pct"] > 0).all()
 
 
 def test_stress_scenarios_agree_with_liquidation_prices(result):
@@ -66,10 +71,11 @@ def test_stress_scenarios_agree_with_liquidation_prices(result):
 
 
 def test_cascade_orders_losses_as_prices_fall(result):
-    two = result.cascade[result.cascade["account"] == "two-longs"]
-    assert set(two["margin_mode"]) == {"cross"} and two["lost_at_fall_pct"].nunique() == 1  # cross: all at once
-    iso = result.cascade[result.cascade["account"] == "small-iso"]
-    assert iso["lost_at_fall_pct"].iloc[0] == pytest.approx((47_738.693467 / 51_000 - 1) * 100, abs=1e-4)
+    c = result.cascade
+    two = c[(c["account"] == "two-longs") & (c["direction"] == "falling")]
+    assert set(two["margin_mode"]) == {"cross"} and two["lost_at_move_pct"].nunique() == 1  # cross: all at once
+    iso = c[(c["account"] == "small-iso") & (c["direction"] == "falling")]
+    assert iso["lost_at_move_pct"].iloc[0] == pytest.approx((47_738.693467 / 51_000 - 1) * 100, abs=1e-4)
 
 
 @pytest.mark.parametrize("symbol, asset", [("BTCUSDT", "BTC"), ("BTCUSD_PERP", "BTC"), ("ETH-USDT-SWAP", "ETH"), ("SOL/USDC", "SOL")])

@@ -1,15 +1,18 @@
-"""What the report says, whatever its format: provenance, the tables, the figures' data, values as text.
+"""What the report says, whatever its format: provenance, the tables in order, each column's label, unit and precision.
 
-Every table is a DataFrame computed from a :class:`~xlmargin.review.evaluate.RiskResult`;
-the HTML/PDF and XLSX writers only lay them out. Amounts are in each account's
-settlement asset and are never added across settlement assets. A NaN figure
-means "no answer" (e.g. no liquidation price), never 0.
+Every table is a DataFrame computed from a :class:`~xlmargin.review.evaluate.RiskResult`
+with a :class:`Column` per column (label with its unit, kind, decimals); the
+HTML/PDF and XLSX writers only lay out :func:`report_parts`, in the same order
+and words. Amounts are in each account's settlement asset and are never added
+across settlement assets (accounts and positions are listed per settlement
+asset). A NaN figure means "no answer" (e.g. no liquidation price), never 0.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -22,57 +25,176 @@ if TYPE_CHECKING:
     from ..review.evaluate import RiskResult
 
 TITLE = "Risk review"
-RULES = (
-    "Binance's formulas (xlmargin default): maintenance margin at the mark price, tier of the notional at the "
-    "liquidation price, no fee in maintenance margin; positions with no tier set use mmr 0.005"
-)
 NONE = "—"  # how HTML/PDF show "no answer" (NaN)
-NEAR_LIQUIDATION_PCT = 10.0  # a position this close to its liquidation price [%] counts as near it
-CASCADE_ACCOUNTS = 50  # accounts shown in the HTML/PDF cascade
+NEAR_LIQUIDATION_PCT = (5.0, 10.0)  # how close to liquidation [%] the summary lists positions and accounts
+CASCADE_ACCOUNTS = 50  # accounts shown per direction in the HTML/PDF cascade
+SUMMARY_ROWS = 25  # rows of a summary list in HTML/PDF (the XLSX summary shows up to SUMMARY_ROWS_XLSX)
+SUMMARY_ROWS_XLSX = 1_000
 HISTOGRAM_EDGES = np.arange(0.0, 110.0, 10.0)  # distance-to-liquidation bands [%]; the last one is "100 % and more"
-SIGNIFICANT = 6  # significant digits of amounts and prices in HTML/PDF
 MODES = {"loss_actual": "actual modes", "loss_all_isolated": "all isolated", "loss_all_cross": "all cross"}
 VALUES = {"value_actual": "actual modes", "value_all_isolated": "all isolated", "value_all_cross": "all cross"}
+STABLE = {"USDT", "USDC", "BUSD", "FDUSD", "USD", "DAI", "TUSD", "EUR"}  # settlement assets shown to 2 decimals
+DEFAULT_RULES = ("Binance's formulas (xlmargin default): maintenance margin at the mark price, tier of the notional at "
+                 "the liquidation price, no fee in maintenance margin; positions with no tier set use mmr 0.005")
+RULES = DEFAULT_RULES  # the wording when every position uses the default rules
+NOTE = ("Amounts are in each account's settlement asset and never added across settlement assets; \"—\" (empty in "
+        "XLSX) means there is no answer (e.g. no liquidation price), never 0; a margin ratio of \"∞\" (#NUM! in XLSX) "
+        "means the equity is gone. Distance to liquidation is the room left before the price reaches the liquidation "
+        "price [%]: negative once past it. Price move to liquidation is signed: negative a fall, positive a rise.")
 
-LABELS = {
-    "account": "Account",
-    "settlement_asset": "Settles in",
-    "positions": "Positions",
-    "wallet_balance": "Wallet balance",
-    "equity": "Equity",
-    "maint_margin": "Maint. margin",
-    "margin_ratio": "Margin ratio",
-    "margin_call": "Margin call",
-    "liquidated": "Liquidated",
-    "max_loss_isolated": "Max loss, isolated",
-    "max_loss_cross": "Max loss, cross",
-    "symbol": "Symbol",
-    "side": "Side",
-    "margin_mode": "Mode",
-    "size": "Size",
-    "mark_price": "Mark price",
-    "notional": "Notional",
-    "initial_margin": "Initial margin",
-    "unrealized_pnl": "uPnL",
-    "liq_price": "Liq. price",
-    "bankruptcy_price": "Bankruptcy price",
-    "distance_to_liq_pct": "Distance to liq.",
-    "lost_at_fall_pct": "Lost at a price move of",
-    "order": "Order",
-    "scope": "Prices moved",
-    "mode": "If margin modes were",
-    "accounts": "Accounts",
-    "total_equity": "Total equity",
-    "accounts_margin_call": "Accounts in margin call",
-    "accounts_liquidated": "Accounts liquidated now",
-    "positions_near_liquidation": f"Positions within {NEAR_LIQUIDATION_PCT:g} % of liquidation",
+
+# --- columns: one label, unit, kind and precision each
+
+
+@dataclass
+class Column:
+    """How one column is shown: its label (with its unit), its kind and its number of decimals."""
+
+    name: str
+    label: str
+    kind: str  # text, flag, count, price, size, amount, quote, pct, ratio, leverage
+    decimals: int = 2
+
+
+# label, kind; "{asset}" in a label is the table's settlement asset
+SPECS = {
+    "account": ("Account", "text"),
+    "settlement_asset": ("Settles in", "text"),
+    "positions": ("Positions", "count"),
+    "wallet_balance": ("Wallet balance [{asset}]", "amount"),
+    "funding": ("Funding [{asset}]", "amount"),
+    "collateral_value": ("Collateral, after haircut [{asset}]", "amount"),
+    "equity": ("Equity kept [{asset}]", "amount"),
+    "deficit": ("Deficit [{asset}]", "amount"),
+    "cross_equity": ("Cross equity [{asset}]", "amount"),
+    "cross_maint_margin": ("Cross MM [{asset}]", "amount"),
+    "maint_margin": ("Maint. margin [{asset}]", "amount"),
+    "margin_ratio": ("Margin ratio [%]", "ratio"),
+    "margin_call": ("Margin call", "flag"),
+    "liquidated": ("Liquidated", "flag"),
+    "isolated_liquidated": ("Isolated lost", "count"),
+    "max_loss_isolated": ("Max loss, isolated [{asset}]", "amount"),
+    "max_loss_cross": ("Max loss, cross [{asset}]", "amount"),
+    "leverage_assumed": ("Leverage assumed", "count"),
+    "symbol": ("Symbol", "text"),
+    "asset": ("Underlying", "text"),
+    "side": ("Side", "text"),
+    "margin_mode": ("Mode", "text"),
+    "size_base": ("Size [base asset]", "size"),
+    "size_quote": ("Size [quote, at mark]", "quote"),
+    "mark_price": ("Mark price [quote]", "price"),
+    "entry_price": ("Entry price [quote]", "price"),
+    "notional": ("Notional [{asset}]", "amount"),
+    "leverage": ("Leverage [x]", "leverage"),
+    "leverage_basis": ("Leverage from", "text"),
+    "initial_margin": ("Initial margin [{asset}]", "amount"),
+    "unrealized_pnl": ("uPnL [{asset}]", "amount"),
+    "liq_price": ("Liq. price [quote]", "price"),
+    "bankruptcy_price": ("Bankruptcy price [quote]", "price"),
+    "move_to_liq_pct": ("Price move to liq. [%]", "pct"),
+    "distance_to_liq_pct": ("Distance to liq. [%]", "pct"),
+    "mark_time": ("Mark price time", "text"),
+    "mark_source": ("Mark price source", "text"),
+    "rules": ("Rules", "text"),
+    "direction": ("Prices", "text"),
+    "lost_at_move_pct": ("Lost at a joint move of [%]", "pct"),
+    "order": ("Order", "count"),
+    "scope": ("Prices moved", "text"),
+    "mode": ("If margin modes were", "text"),
+    "accounts": ("Accounts", "count"),
+    "total_equity": ("Equity kept [{asset}]", "amount"),
+    "total_deficit": ("Deficits, apart [{asset}]", "amount"),
+    "accounts_margin_call": ("Accounts in margin call", "count"),
+    "accounts_liquidated": ("Accounts liquidated", "count"),
+    "positions_past_liquidation": ("Positions past liquidation", "count"),
+    "positions_within_5": ("Positions within 5 % of liquidation", "count"),
+    "positions_within_10": ("Positions within 10 % of liquidation", "count"),
+    "value_now": ("Value now [{asset}]", "amount"),
+    "worst_loss": ("Worst loss [{asset}]", "amount"),
+    "worst_scenario": ("Worst scenario", "text"),
+    "worst_deficit": ("Deficits there [{asset}]", "amount"),
+    "fall_pct": ("Liquidated at a joint fall of [%]", "pct"),
+    "rise_pct": ("Liquidated at a joint rise of [%]", "pct"),
+    "long_base": ("Long [base asset]", "size"),
+    "short_base": ("Short [base asset]", "size"),
+    "net_base": ("Net [base asset]", "size"),
+    "long_notional": ("Long notional [{asset}]", "amount"),
+    "short_notional": ("Short notional [{asset}]", "amount"),
+    "net_notional": ("Net notional [{asset}]", "amount"),
+    "largest_position": ("Largest position", "text"),
+    "largest_account_share_pct": ("Largest account's share of gross [%]", "pct"),
+    "shock_pct": ("All prices moved [%]", "pct"),
+    "band": ("Distance band [%]", "text"),
 }
-ACCOUNT_COLUMNS = ["account", "settlement_asset", "positions", "wallet_balance", "equity", "maint_margin", "margin_ratio",
-                   "margin_call", "liquidated", "max_loss_isolated", "max_loss_cross"]
-POSITION_COLUMNS = ["account", "symbol", "settlement_asset", "side", "margin_mode", "size", "mark_price", "notional",
-                    "initial_margin", "maint_margin", "unrealized_pnl", "liq_price", "bankruptcy_price",
-                    "distance_to_liq_pct", "liquidated"]
-CASCADE_COLUMNS = ["account", "order", "symbol", "side", "margin_mode", "lost_at_fall_pct"]
+
+
+def _decimals(kind: str, values: pd.Series, asset: str) -> int:
+    """One precision per column: amounts by their settlement asset, prices and sizes by the column's smallest value."""
+    if kind == "amount":
+        return 2 if asset.upper() in STABLE or asset == "" else 6
+    if kind == "quote":  # an amount in the quote currency (USD), whatever the settlement asset
+        return 2
+    if kind in ("pct", "ratio"):
+        return 2
+    if kind == "leverage":
+        return 1
+    if kind in ("price", "size"):
+        finite = pd.to_numeric(values, errors="coerce").abs()
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        if finite.empty:
+            return 2
+        digits = 5 if kind == "price" else 3  # significant digits kept on the smallest value
+        return int(np.clip(digits - 1 - np.floor(np.log10(finite.min())), 2 if kind == "price" else 0, 8))
+    return 0
+
+
+def columns_of(frame: pd.DataFrame, asset: str = "", names: list | None = None) -> list[Column]:
+    """The :class:`Column` of each of ``names`` (default all of ``frame``'s), for a table in ``asset``."""
+    out = []
+    for name in (list(frame.columns) if names is None else names):
+        if isinstance(name, numbers.Number) and not isinstance(name, bool):  # a shock [%] across a stress table
+            label, kind = f"{name:+g} %", "amount" if pd.api.types.is_float_dtype(frame[name]) else "count"
+        else:
+            label, kind = SPECS.get(name, (str(name), _kind_of(frame[name])))
+        label = label.replace("{asset}", asset or "settlement asset")
+        out.append(Column(name, label, kind, _decimals(kind, frame[name], asset)))
+    return out
+
+
+def _kind_of(values: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(values):
+        return "flag"
+    if pd.api.types.is_integer_dtype(values):
+        return "count"
+    if pd.api.types.is_float_dtype(values):
+        return "amount"
+    return "text"
+
+
+@dataclass
+class Table:
+    """A table of the report: the same in every format (HTML/PDF cut it to ``limit`` rows, XLSX to ``xlsx_limit``)."""
+
+    title: str
+    frame: pd.DataFrame
+    columns: list[Column]
+    note: str = ""
+    level: int = 3  # heading level
+    sheet: str = "Summary"  # the XLSX sheet
+    own_sheet: bool = False  # XLSX: the table alone on its sheet(s), every row, frozen header
+    limit: int | None = None  # HTML/PDF rows
+    xlsx_limit: int | None = None
+    what: str = "rows"
+
+
+@dataclass
+class Heading:
+    """A heading between tables (a settlement asset, a part of the report)."""
+
+    title: str
+    level: int = 2
+    sheet: str = "Summary"
+    note: str = ""
 
 
 # --- provenance
@@ -91,36 +213,85 @@ def provenance(result: RiskResult) -> dict:
     dict
         ``input`` (the input's name), ``sha256`` (of the input file, '' if it
         was not read from a file), ``generated_at`` (now, UTC, ISO 8601 to the
-        second), ``xlmargin_version`` and ``rules`` (the formulas used, in words).
+        second), ``xlmargin_version``, ``rules`` (the formulas used, in words,
+        with how many positions use each rule set), ``tiers`` (each tier table
+        used: name, exchange and date of its figures), ``marks`` (mark-price
+        source and time, per group of positions where they differ) and
+        ``assumptions`` (what the review assumed where the book is silent).
     """
+    positions = result.positions
     return {
         "input": result.book.source,
         "sha256": result.book.sha256,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "xlmargin_version": __version__,
-        "rules": RULES,
+        "rules": _rules_text(positions),
+        "tiers": _tiers_text(result),
+        "marks": _marks_text(positions),
+        "assumptions": _assumptions_text(positions),
     }
 
 
+def _rules_text(positions: pd.DataFrame) -> str:
+    if "rules" not in positions.columns or positions.empty or set(positions["rules"]) <= {"binance"}:
+        return DEFAULT_RULES
+    counts = positions["rules"].value_counts()
+    parts = [f"{name} for {n:,} position{'s' * (n != 1)}" for name, n in counts.items()]
+    return "Exchange rule sets from the book's rules column (docs/exchanges.md): " + "; ".join(parts) + \
+        " — binance: " + DEFAULT_RULES.split(": ", 1)[1]
+
+
+def _tiers_text(result: RiskResult) -> str:
+    used = sorted(set(result.positions["tier_set"]) - {""}) if "tier_set" in result.positions.columns else []
+    parts = []
+    for name in used:
+        table = result.book.tiers.get(name)
+        meta = dict(table.meta) if table is not None else {}
+        date = meta.get("figures_date", "date not recorded")
+        exchange = meta.get("exchange", "")
+        parts.append(f"{name} ({', '.join(x for x in (exchange, 'figures of ' + date) if x)})")
+    untiered = int((result.positions["tier_set"] == "").sum()) if "tier_set" in result.positions.columns else 0
+    if untiered:
+        parts.append(f"{untiered:,} position{'s' * (untiered != 1)} with no tier set: flat mmr 0.005")
+    return "; ".join(parts) or "none"
+
+
+def _marks_text(positions: pd.DataFrame) -> str:
+    if not {"mark_time", "mark_source"} & set(positions.columns):
+        return "the book's mark_price column (no mark_time or mark_source given)"
+    keys = [c for c in ("mark_source", "mark_time") if c in positions.columns]
+    groups = positions.groupby(keys, sort=True).size()
+    parts = []
+    for key, n in groups.items():
+        key = key if isinstance(key, tuple) else (key,)
+        parts.append(f"{' at '.join(str(k) or 'not given' for k in key)} ({n:,} position{'s' * (n != 1)})")
+    shown = parts[:12] + ([f"and {len(parts) - 12} more (see the Positions columns)"] if len(parts) > 12 else [])
+    return "; ".join(shown)
+
+
+def _assumptions_text(positions: pd.DataFrame) -> str:
+    basis = positions["leverage_basis"].astype(str)
+    assumed = positions[basis.str.startswith("assumed")]
+    if assumed.empty:
+        return "none: every leverage comes from the book or an isolated margin"
+    listed = ", ".join(f"{a} {s}" for a, s in zip(assumed["account"].head(10), assumed["symbol"].head(10)))
+    more = f" and {len(assumed) - 10:,} more" if len(assumed) > 10 else ""
+    return (f"{len(assumed):,} cross position{'s' * (len(assumed) != 1)} without a leverage in the book: initial margin and "
+            f"'max loss, isolated' use the highest leverage its tier allows (100x with no tier set); see the "
+            f"'Leverage from' column ({listed}{more})")
+
+
 def provenance_rows(prov: dict) -> list[tuple[str, str]]:
-    """Provenance as (label, text) pairs for display.
-
-    Parameters
-    ----------
-    prov : dict
-        What :func:`provenance` returns.
-
-    Returns
-    -------
-    list of (str, str)
-        One pair per fact, in the order every format shows them.
-    """
+    """Provenance as (label, text) pairs for display, in the order every format shows them."""
     return [
         ("Input", prov["input"]),
         ("SHA-256 of the input", prov["sha256"] or "none (not read from a file)"),
         ("Generated at (UTC)", prov["generated_at"]),
         ("xlmargin version", prov["xlmargin_version"]),
         ("Rules", prov["rules"]),
+        ("Tier tables", prov.get("tiers", "")),
+        ("Mark prices", prov.get("marks", "")),
+        ("Assumptions", prov.get("assumptions", "")),
     ]
 
 
@@ -133,7 +304,7 @@ def _settlement(result: RiskResult) -> pd.Series:
 
 
 def summary_table(result: RiskResult) -> pd.DataFrame:
-    """One row per settlement asset: counts, total equity, accounts at risk, positions near liquidation.
+    """One row per settlement asset: counts, equity kept, deficits apart, accounts at risk, positions near liquidation.
 
     Parameters
     ----------
@@ -143,96 +314,151 @@ def summary_table(result: RiskResult) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``settlement_asset``, ``accounts``, ``positions``, ``total_equity``
-        [that settlement asset], ``accounts_margin_call``, ``accounts_liquidated``
-        and ``positions_near_liquidation`` (within ``NEAR_LIQUIDATION_PCT`` % of
-        their liquidation price).
+        ``settlement_asset``, ``accounts``, ``positions``, ``total_equity`` (what
+        the accounts keep) and ``total_deficit`` (liquidated cross equity below
+        zero, never taken from other accounts) [that settlement asset],
+        ``accounts_margin_call``, ``accounts_liquidated``,
+        ``positions_past_liquidation`` and ``positions_within_5`` / ``_10``
+        (room to liquidation within 5 % / 10 %, not past it).
     """
-    accounts = result.accounts.groupby("settlement_asset").agg(
+    out = result.accounts.groupby("settlement_asset").agg(
         accounts=("account", "size"),
         positions=("positions", "sum"),
         total_equity=("equity", "sum"),
+        total_deficit=("deficit", "sum"),
         accounts_margin_call=("margin_call", "sum"),
         accounts_liquidated=("liquidated", "sum"),
     )
-    near = result.positions["distance_to_liq_pct"] <= NEAR_LIQUIDATION_PCT
-    accounts["positions_near_liquidation"] = near.groupby(_settlement(result)).sum()
-    return accounts.fillna({"positions_near_liquidation": 0}).astype({"positions_near_liquidation": int}).reset_index()
+    distance = result.positions["distance_to_liq_pct"]
+    by = _settlement(result)
+    out["positions_past_liquidation"] = (distance <= 0).groupby(by).sum()
+    for pct in NEAR_LIQUIDATION_PCT:
+        out[f"positions_within_{pct:g}"] = ((distance > 0) & (distance <= pct)).groupby(by).sum()
+    counts = [c for c in out.columns if c.startswith("positions_") or c.startswith("accounts_")]
+    return out.fillna(0).astype({c: int for c in counts}).reset_index()
 
 
-def accounts_table(result: RiskResult) -> pd.DataFrame:
-    """All accounts, the highest margin ratio first.
-
-    Parameters
-    ----------
-    result : RiskResult
-        The reviewed book.
+def worst_losses(result: RiskResult, asset: str) -> pd.DataFrame:
+    """The worst loss under the stress scenarios, under the actual margin modes and as if all were isolated or cross.
 
     Returns
     -------
     DataFrame
-        ``result.accounts`` in that order (stable; accounts without cross positions last).
+        One row per ``mode``: ``value_now`` (what the accounts keep now, the
+        value curve at 0), ``worst_loss``, ``worst_scenario`` (which prices
+        moved, by how much) and ``worst_deficit`` (under the actual modes) [asset].
     """
+    stress = result.stress[result.stress["settlement_asset"] == asset]
+    curve = result.curve[(result.curve["settlement_asset"] == asset) & (result.curve["shock_pct"] == 0)]
+    records = []
+    for column, mode in MODES.items():
+        worst = stress.loc[stress[column].idxmax()] if len(stress) else None
+        value = VALUES[column.replace("loss_", "value_")]
+        records.append({
+            "mode": mode,
+            "value_now": float(curve[column.replace("loss_", "value_")].sum()) if len(curve) else np.nan,
+            "worst_loss": float(worst[column]) if worst is not None else np.nan,
+            "worst_scenario": (f"{'all prices' if worst['scope'] == 'all' else worst['scope']} {worst['shock_pct']:+g} %"
+                               if worst is not None else ""),
+            "accounts_liquidated": int(worst["accounts_liquidated"]) if worst is not None and mode == "actual modes" else np.nan,
+            "worst_deficit": float(worst["deficit"]) if worst is not None and mode == "actual modes" else np.nan,
+        })
+        del value
+    return pd.DataFrame.from_records(records)
+
+
+def near_positions(result: RiskResult, asset: str, within: float = NEAR_LIQUIDATION_PCT[-1]) -> pd.DataFrame:
+    """Positions of ``asset``'s accounts past or within ``within`` % of their liquidation price, the nearest first."""
+    p = positions_table(result)
+    p = p[(p["settlement_asset"] == asset) & (p["distance_to_liq_pct"] <= within)]
+    return p[["account", "symbol", "side", "margin_mode", "mark_price", "liq_price", "move_to_liq_pct",
+              "distance_to_liq_pct", "notional", "liquidated"]]
+
+
+def near_accounts(result: RiskResult, asset: str, within: float = NEAR_LIQUIDATION_PCT[-1]) -> pd.DataFrame:
+    """Cross accounts of ``asset`` that a joint move of at most ``within`` % liquidates (or that are liquidated)."""
+    c = result.cascade[result.cascade["margin_mode"] == "cross"].drop_duplicates(["direction", "account"])
+    moves = c.pivot(index="account", columns="direction", values="lost_at_move_pct")
+    moves = moves.reindex(columns=["falling", "rising"]).rename(columns={"falling": "fall_pct", "rising": "rise_pct"})
+    a = result.accounts.set_index("account").join(moves, how="inner")
+    a = a[a["settlement_asset"] == asset]
+    nearest = a[["fall_pct", "rise_pct"]].abs().min(axis=1)
+    a = a.assign(_nearest=nearest)[nearest <= within].sort_values("_nearest", kind="stable")
+    return a.reset_index()[["account", "fall_pct", "rise_pct", "margin_ratio", "equity", "cross_maint_margin", "liquidated"]]
+
+
+def margin_call_accounts(result: RiskResult, asset: str) -> pd.DataFrame:
+    """Accounts of ``asset`` in margin call (not yet liquidated), the highest margin ratio first."""
+    a = result.accounts[(result.accounts["settlement_asset"] == asset) & result.accounts["margin_call"]]
+    return a.sort_values("margin_ratio", ascending=False)[["account", "margin_ratio", "equity", "cross_maint_margin"]]
+
+
+def exposures(result: RiskResult, asset: str) -> pd.DataFrame:
+    """Per underlying of ``asset``'s accounts: long, short and net size and notional, the largest position, concentration.
+
+    The largest account's share is its gross notional in that underlying over
+    the underlying's gross notional [%].
+    """
+    p = result.positions[_settlement(result) == asset]
+    if p.empty:
+        return pd.DataFrame(columns=["asset", "long_base", "short_base", "net_base", "long_notional", "short_notional",
+                                     "net_notional", "largest_position", "largest_account_share_pct"])
+    long = p["side"] == "long"
+    frame = p.assign(long_base=p["size_base"].where(long, 0.0), short_base=p["size_base"].where(~long, 0.0),
+                     long_notional=p["notional"].where(long, 0.0), short_notional=p["notional"].where(~long, 0.0))
+    out = frame.groupby("asset").agg(long_base=("long_base", "sum"), short_base=("short_base", "sum"),
+                                     long_notional=("long_notional", "sum"), short_notional=("short_notional", "sum"))
+    out["net_base"] = out["long_base"] - out["short_base"]
+    out["net_notional"] = out["long_notional"] - out["short_notional"]
+    top = p.loc[p.groupby("asset")["notional"].idxmax()].set_index("asset")
+    out["largest_position"] = [f"{a} {s} {sd}" for a, s, sd in zip(top["account"], top["symbol"], top["side"])]
+    gross = p.groupby(["asset", "account"])["notional"].sum()
+    out["largest_account_share_pct"] = gross.groupby(level=0).max() / gross.groupby(level=0).sum() * 100
+    out = out.sort_values("long_notional", key=lambda _: -(out["long_notional"] + out["short_notional"]))
+    return out.reset_index()[["asset", "long_base", "short_base", "net_base", "long_notional", "short_notional",
+                              "net_notional", "largest_position", "largest_account_share_pct"]]
+
+
+def accounts_table(result: RiskResult) -> pd.DataFrame:
+    """All accounts, the highest margin ratio first (stable; accounts without cross positions last)."""
     return result.accounts.sort_values("margin_ratio", ascending=False, na_position="last", kind="stable")
 
 
 def positions_table(result: RiskResult) -> pd.DataFrame:
-    """All positions with their settlement asset, the closest to liquidation first.
-
-    Parameters
-    ----------
-    result : RiskResult
-        The reviewed book.
-
-    Returns
-    -------
-    DataFrame
-        ``result.positions`` with a ``settlement_asset`` column second, sorted by
-        ``distance_to_liq_pct`` [%] (stable; positions with no liquidation price last).
-    """
+    """All positions with their settlement asset, the nearest to liquidation (least room, past it first) first."""
     positions = result.positions.copy()
     positions.insert(1, "settlement_asset", _settlement(result))
     return positions.sort_values("distance_to_liq_pct", na_position="last", kind="stable")
 
 
 def cascade_table(result: RiskResult) -> pd.DataFrame:
-    """The cascade, account by account, the account losing its first position at the smallest fall first.
+    """The cascade, falling then rising prices; accounts in the order they lose their first position."""
+    cascade = result.cascade.copy()
+    cascade.insert(1, "settlement_asset", cascade["account"].map(result.accounts.set_index("account")["settlement_asset"]))
+    first = cascade.groupby(["direction", "account"])["lost_at_move_pct"].transform(lambda v: v.abs().min())
+    order = cascade.assign(_first=first).sort_values(["direction", "_first", "account", "order"], kind="stable")
+    return order.drop(columns="_first")[CASCADE_COLUMNS]
 
-    Parameters
-    ----------
-    result : RiskResult
-        The reviewed book.
 
-    Returns
-    -------
-    DataFrame
-        The ``CASCADE_COLUMNS`` of ``result.cascade``; within an account, the
-        positions in the order they are lost (``lost_at_fall_pct`` [%] is negative).
-    """
-    cascade = result.cascade
-    first_loss = cascade.groupby("account")["lost_at_fall_pct"].transform("max")  # falls are negative [%]
-    order = cascade.assign(first_loss=first_loss).sort_values(["first_loss", "account", "order"], ascending=[False, True, True])
-    return order[CASCADE_COLUMNS]
+ACCOUNT_COLUMNS = ["account", "positions", "wallet_balance", "funding", "collateral_value", "equity", "deficit",
+                   "cross_equity", "cross_maint_margin", "margin_ratio", "margin_call", "liquidated", "isolated_liquidated",
+                   "max_loss_isolated", "max_loss_cross", "leverage_assumed"]
+POSITION_COLUMNS = ["account", "symbol", "side", "margin_mode", "size_base", "size_quote", "entry_price", "mark_price",
+                    "notional", "leverage", "leverage_basis", "initial_margin", "funding", "maint_margin", "unrealized_pnl",
+                    "liq_price", "bankruptcy_price", "move_to_liq_pct", "distance_to_liq_pct", "liquidated"]
+CASCADE_COLUMNS = ["direction", "settlement_asset", "account", "order", "symbol", "side", "margin_mode", "lost_at_move_pct"]
 
 
 def stress_tables(result: RiskResult) -> Iterator[tuple[str, str, pd.DataFrame]]:
     """The stress results as tables: shock [%] across, scope or margin mode down.
 
-    Scopes are 'all' (every price moved together) and each asset the accounts of
-    that settlement asset trade.
-
-    Parameters
-    ----------
-    result : RiskResult
-        The reviewed book.
-
     Yields
     ------
     (str, str, DataFrame)
-        Settlement asset, title and table, four tables per settlement asset (in
-        alphabetical order): the loss under the actual margin modes, the positions
-        liquidated, the accounts liquidated, and the loss by margin mode when all
-        prices move together. Losses [settlement asset] are positive, gains negative.
+        Settlement asset, title and table, four tables per settlement asset:
+        the loss under the actual margin modes, the positions liquidated, the
+        accounts liquidated, and the loss by margin mode when all prices move
+        together. Losses [settlement asset] are positive, gains negative.
     """
     traded = result.positions.groupby(_settlement(result))["asset"].unique()
     for asset, rows in result.stress.groupby("settlement_asset", sort=True):
@@ -246,6 +472,125 @@ def stress_tables(result: RiskResult) -> Iterator[tuple[str, str, pd.DataFrame]]
         yield asset, "Accounts liquidated", pivot("accounts_liquidated")
         modes = rows[rows["scope"] == "all"].set_index("shock_pct")[list(MODES)].T.rename(index=MODES)
         yield asset, f"Loss by margin mode, all prices moved together [{asset}]", modes.rename_axis("mode").reset_index()
+
+
+def report_parts(result: RiskResult, max_rows: int | None = None) -> list[Table | Heading]:
+    """Everything the report shows, in order, the same in HTML, PDF and XLSX: summary first, then the detail.
+
+    Parameters
+    ----------
+    result : RiskResult
+        The reviewed book.
+    max_rows : int, optional
+        The most rows the HTML/PDF detail tables show (the riskiest first).
+
+    Returns
+    -------
+    list of Table and Heading
+        Per settlement asset: the worst stress loss and its scenario by margin
+        mode, the positions and accounts nearest to liquidation, accounts in
+        margin call, exposures per underlying; then accounts, positions, stress
+        and cascade tables.
+    """
+    parts: list[Table | Heading] = []
+    summary = summary_table(result)
+    counts = [c for c in summary.columns if c not in ("total_equity", "total_deficit")]
+    parts.append(Table("Summary by settlement asset", summary, columns_of(summary, "", counts), level=2,
+                       note="Amounts follow per settlement asset, never added across them."))
+    for asset in result.book.settlement_assets:
+        parts.append(Heading(f"Settled in {asset}"))
+        mine = summary[summary["settlement_asset"] == asset]
+        parts.append(Table(f"At a glance [{asset}]", mine, columns_of(mine, asset, ["accounts", "positions", "total_equity",
+                                                                                   "total_deficit", "accounts_margin_call",
+                                                                                   "accounts_liquidated"]),
+                           note="Equity kept: what the accounts keep after the liquidations at the marks (an isolated "
+                                "position loses its margin only); a deficit (a cross equity below zero) is shown apart, "
+                                "never taken from other accounts."))
+        worst = worst_losses(result, asset)
+        parts.append(Table(f"Worst loss under the stress scenarios, and if the book were all isolated or all cross [{asset}]",
+                           worst, columns_of(worst, asset),
+                           note="Losses are positive; a scenario moves the named prices (or all) by the shock."))
+        near = near_positions(result, asset)
+        parts.append(Table(f"Positions past or within {NEAR_LIQUIDATION_PCT[-1]:g} % of liquidation, nearest first",
+                           near, columns_of(near, asset), limit=SUMMARY_ROWS, xlsx_limit=SUMMARY_ROWS_XLSX,
+                           what="positions", note=_near_note(near["distance_to_liq_pct"]) if len(near) else "None."))
+        acc = near_accounts(result, asset)
+        parts.append(Table(f"Cross accounts a joint move of {NEAR_LIQUIDATION_PCT[-1]:g} % or less liquidates, nearest first",
+                           acc, columns_of(acc, asset), limit=SUMMARY_ROWS, xlsx_limit=SUMMARY_ROWS_XLSX, what="accounts",
+                           note=_near_note(acc[["fall_pct", "rise_pct"]].abs().min(axis=1)) if len(acc) else "None."))
+        call = margin_call_accounts(result, asset)
+        parts.append(Table("Accounts in margin call", call, columns_of(call, asset), limit=SUMMARY_ROWS,
+                           xlsx_limit=SUMMARY_ROWS_XLSX, what="accounts", note="" if len(call) else "None."))
+        exposure = exposures(result, asset)
+        parts.append(Table(f"Exposure per underlying [{asset}], the largest first", exposure, columns_of(exposure, asset),
+                           note="Concentration: the largest account's share of the underlying's gross notional."))
+    accounts, positions = accounts_table(result), positions_table(result)
+    for asset in result.book.settlement_assets:
+        a = accounts[accounts["settlement_asset"] == asset]
+        parts.append(Table(f"Accounts settled in {asset}, highest margin ratio first", a, columns_of(a, asset, ACCOUNT_COLUMNS),
+                           level=2, sheet=f"Accounts {asset}", own_sheet=True, limit=max_rows, what="accounts"))
+    for asset in result.book.settlement_assets:
+        p = positions[positions["settlement_asset"] == asset]
+        names = POSITION_COLUMNS + [c for c in ("rules", "mark_time", "mark_source") if c in p.columns and p[c].nunique() > 1]
+        parts.append(Table(f"Positions settled in {asset}, nearest to liquidation first", p, columns_of(p, asset, names),
+                           level=2, sheet=f"Positions {asset}", own_sheet=True, limit=max_rows, what="positions"))
+    parts.append(Heading("Stress tests: prices moved by a shock", sheet="Stress"))
+    for asset, title, table in stress_tables(result):
+        parts.append(Table(f"{title} — settled in {asset}", table, columns_of(table, asset), level=4, sheet="Stress"))
+    cascade = cascade_table(result)
+    parts.append(Heading("Cascade: positions lost as all prices move together", sheet="Cascade",
+                         note="Exact joint moves: an isolated position at its liquidation price, a cross account at the "
+                              "move where its equity meets its maintenance margin (all its cross positions at once)."))
+    for direction in ("falling", "rising"):
+        part = cascade[cascade["direction"] == direction]
+        shown = part["account"].drop_duplicates().head(CASCADE_ACCOUNTS)
+        parts.append(Table(f"Prices {direction}", part, columns_of(part, "", CASCADE_COLUMNS), level=3, sheet="Cascade",
+                           limit=int(part["account"].isin(shown).sum()), what="positions"))
+    return parts
+
+
+def _near_note(distance: pd.Series) -> str:
+    past = int((distance <= 0).sum())
+    within = [int(((distance > 0) & (distance <= pct)).sum()) for pct in NEAR_LIQUIDATION_PCT]
+    return (f"{past:,} past it, {within[0]:,} within {NEAR_LIQUIDATION_PCT[0]:g} %, "
+            f"{within[1]:,} within {NEAR_LIQUIDATION_PCT[1]:g} %.")
+
+
+def format_value(value, column: Column) -> str:
+    """One cell's text in HTML/PDF, in its column's precision.
+
+    NaN (no answer) is ``NONE``, never 0; an infinite margin ratio is '∞'.
+
+    >>> format_value(float("nan"), Column("x", "", "price", 2)), format_value(0.0633, Column("r", "", "ratio"))
+    ('—', '6.33 %')
+    >>> format_value(-0.0, Column("a", "", "amount")), format_value(12.5, Column("l", "", "leverage", 1))
+    ('0.00', '12.5x')
+    """
+    kind = column.kind
+    if kind == "text":
+        return "" if pd.isna(value) else str(value)
+    if kind == "flag":
+        return "yes" if value else "no"
+    if pd.isna(value):
+        return NONE
+    if np.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if kind == "count":
+        return f"{int(value):,}"
+    if kind == "ratio":
+        return f"{value * 100 + 0.0:,.2f} %"
+    if kind == "pct":
+        return f"{round(value, 2) + 0.0:,.2f} %"
+    if kind == "leverage":
+        return f"{value:,.{column.decimals}f}x"
+    return f"{round(float(value), column.decimals) + 0.0:,.{column.decimals}f}"  # + 0.0: no "-0.00"
+
+
+def excel_format(column: Column) -> str:
+    """The XLSX number format of a column: the same precision as HTML/PDF."""
+    zeros = "." + "0" * column.decimals if column.decimals else ""
+    return {"count": "#,##0", "ratio": "0.00%", "pct": '0.00" %"', "leverage": f"0{zeros}\"x\""}.get(
+        column.kind, f"#,##0{zeros}")
 
 
 # --- the figures' data
@@ -286,115 +631,12 @@ def distance_histogram(result: RiskResult) -> tuple[pd.DataFrame, int]:
     Returns
     -------
     bands : DataFrame
-        ``distance band [%]`` (text such as '0–10', the last '≥ 100') and ``positions``.
+        ``distance band [%]`` (text: 'past it' for a distance of 0 or less, '0–10', ..., '≥ 100') and ``positions``.
     no_price : int
         How many positions have no liquidation price (in no band).
     """
     distance = result.positions["distance_to_liq_pct"].dropna()
-    counts, _ = np.histogram(np.clip(distance, 0.0, HISTOGRAM_EDGES[-1]), bins=[*HISTOGRAM_EDGES, np.inf])
-    bands = [f"{lo:g}–{hi:g}" for lo, hi in zip(HISTOGRAM_EDGES[:-1], HISTOGRAM_EDGES[1:])] + [f"≥ {HISTOGRAM_EDGES[-1]:g}"]
+    counts, _ = np.histogram(np.clip(distance, -1.0, HISTOGRAM_EDGES[-1]), bins=[-np.inf, 0.0, *HISTOGRAM_EDGES[1:], np.inf])
+    bands = ["past it"] + [f"{lo:g}–{hi:g}" for lo, hi in zip(HISTOGRAM_EDGES[:-1], HISTOGRAM_EDGES[1:])][:len(counts) - 2] \
+        + [f"≥ {HISTOGRAM_EDGES[-1]:g}"]
     return pd.DataFrame({"distance band [%]": bands, "positions": counts}), int(result.positions["distance_to_liq_pct"].isna().sum())
-
-
-# --- cell kinds: how a column is shown (HTML) and number-formatted (XLSX)
-
-
-def cell_kind(column, values: pd.Series) -> str:
-    """The kind of a column's cells, which decides how they are shown.
-
-    Parameters
-    ----------
-    column : str or int
-        The column's name (an integer is a shock [%]).
-    values : Series
-        Its values.
-
-    Returns
-    -------
-    str
-        'text', 'flag', 'count', 'ratio' (a fraction shown in %), 'pct' (already in %) or 'amount'.
-    """
-    if column == "margin_ratio":
-        return "ratio"
-    if str(column).endswith("_pct"):
-        return "pct"
-    if pd.api.types.is_bool_dtype(values):
-        return "flag"
-    if pd.api.types.is_integer_dtype(values):
-        return "count"
-    if pd.api.types.is_float_dtype(values):
-        return "amount"
-    return "text"
-
-
-def column_label(column) -> str:
-    """Column header for display; a shock column (an integer) is shown as a signed percentage.
-
-    >>> column_label("liq_price"), column_label(-10), column_label("other")
-    ('Liq. price', '-10 %', 'other')
-    """
-    if isinstance(column, numbers.Integral):
-        return f"{column:+d} %"
-    return LABELS.get(column, str(column))
-
-
-def format_amount(value: float) -> str:
-    """An amount or price with about ``SIGNIFICANT`` significant digits, 2 to 8 decimals, thousands separated.
-
-    Parameters
-    ----------
-    value : float
-        The amount [its asset] or price [quote asset].
-
-    Returns
-    -------
-    str
-        The text; never "-0.00".
-
-    Examples
-    --------
-    >>> [format_amount(v) for v in (267000.0, 8.784624, 0.13998, 0.1, -0.0)]
-    ['267,000.00', '8.78462', '0.13998', '0.10', '0.00']
-    """
-    digits = len(f"{abs(value):.0f}") if abs(value) >= 1 else 0
-    decimals = min(max(SIGNIFICANT - digits, 2), 8)
-    text = f"{round(value, decimals) + 0.0:,.{decimals}f}"  # + 0.0: no "-0.00"
-    whole, _, fraction = text.partition(".")
-    return f"{whole}.{fraction[:2]}{fraction[2:].rstrip('0')}"
-
-
-def format_cell(value, kind: str) -> str:
-    """One cell's text in HTML/PDF.
-
-    Parameters
-    ----------
-    value : object
-        The cell's value.
-    kind : str
-        Its column's :func:`cell_kind`.
-
-    Returns
-    -------
-    str
-        The text: NaN (no answer) is ``NONE``, never 0; an infinite margin ratio is '∞'.
-
-    Examples
-    --------
-    >>> format_cell(float("nan"), "amount"), format_cell(0.0633, "ratio"), format_cell(True, "flag")
-    ('—', '6.33 %', 'yes')
-    """
-    if kind == "text":
-        return "" if pd.isna(value) else str(value)
-    if kind == "flag":
-        return "yes" if value else "no"
-    if pd.isna(value):
-        return NONE
-    if np.isinf(value):  # a margin ratio where the equity is gone
-        return "∞" if value > 0 else "-∞"
-    if kind == "count":
-        return f"{int(value):,}"
-    if kind == "ratio":
-        return f"{value * 100:,.2f} %"
-    if kind == "pct":
-        return f"{value:,.2f} %"
-    return format_amount(float(value))

@@ -2,8 +2,9 @@
 
 ``templates/report.html.j2`` lays the page out and ``templates/report.css``
 styles it (inlined, with the print rules the PDF uses); both ship as package
-data. Autoescaping is on: every text from the input is escaped. Long tables are
-cut to ``max_rows`` rows, the riskiest first.
+data. Autoescaping is on: every text from the input is escaped. The page shows
+:func:`~.content.report_parts` in order (summary first); long tables are cut to
+their limit, the riskiest rows first, and say so.
 """
 
 from __future__ import annotations
@@ -12,26 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import jinja2
-import pandas as pd
 from markupsafe import Markup
 
 from .charts import chart_svgs
-from .content import (
-    ACCOUNT_COLUMNS,
-    CASCADE_ACCOUNTS,
-    CASCADE_COLUMNS,
-    POSITION_COLUMNS,
-    TITLE,
-    accounts_table,
-    cascade_table,
-    cell_kind,
-    column_label,
-    format_cell,
-    positions_table,
-    provenance_rows,
-    stress_tables,
-    summary_table,
-)
+from .content import NOTE, TITLE, Heading, Table, format_value, provenance_rows, report_parts
 
 if TYPE_CHECKING:
     from ..review.evaluate import RiskResult
@@ -53,6 +38,8 @@ class HtmlTable:
     rows: list[list[tuple[str, str]]]
     row_classes: list[str]
     note: str = ""
+    level: int = 3
+    kind: str = "table"
 
 
 def render_html(result: RiskResult, prov: dict, max_rows: int) -> str:
@@ -65,26 +52,23 @@ def render_html(result: RiskResult, prov: dict, max_rows: int) -> str:
     prov : dict
         Its :func:`~.content.provenance`.
     max_rows : int
-        The most rows the accounts and positions tables show (the riskiest
-        first); the cascade shows at most ``CASCADE_ACCOUNTS`` accounts.
+        The most rows the accounts and positions tables show (the riskiest first).
 
     Returns
     -------
     str
         The page: inline CSS, the charts as inline SVG, input text escaped.
     """
+    parts = [html_part(part) for part in report_parts(result, max_rows)]
+    detail = next(i for i, p in enumerate(parts) if p.level == 2 and p.title.startswith("Accounts settled"))
     return _TEMPLATES.get_template("report.html.j2").render(
         title=TITLE,
         stylesheet=_stylesheet(),
         provenance=provenance_rows(prov),
-        summary=html_table("Summary by settlement asset", summary_table(result)),
+        note=NOTE,
+        summary=parts[:detail],
         charts=[Markup(svg) for svg in chart_svgs(result)],  # our own SVG; matplotlib escapes the text in it
-        accounts=html_table("Accounts, highest margin ratio first", accounts_table(result), ACCOUNT_COLUMNS, max_rows,
-                            "accounts"),
-        positions=html_table("Positions, closest to liquidation first", positions_table(result), POSITION_COLUMNS,
-                             max_rows, "positions"),
-        stress=[(asset, html_table(title, table)) for asset, title, table in stress_tables(result)],
-        cascade=_cascade_html_table(result),
+        detail=parts[detail:],
     )
 
 
@@ -94,59 +78,23 @@ def _stylesheet() -> Markup:
     return Markup(source.removesuffix("\n"))  # our own CSS: its quotes stay quotes
 
 
-def html_table(title: str, frame: pd.DataFrame, columns: list | None = None, limit: int | None = None,
-               what: str = "rows") -> HtmlTable:
-    """A DataFrame as an :class:`HtmlTable`, cut to ``limit`` rows and saying so.
-
-    Parameters
-    ----------
-    title : str
-        The table's heading.
-    frame : DataFrame
-        One of the report's tables (:mod:`.content`), in the order to show.
-    columns : list, optional
-        The columns to show (default all), in order.
-    limit : int, optional
-        The most rows to show (default all).
-    what : str, default 'rows'
-        What a row is, for the note on a cut table ("First 3 of 9 positions.").
-
-    Returns
-    -------
-    HtmlTable
-        Headers as :func:`~.content.column_label`, cells as
-        :func:`~.content.format_cell` with their :func:`~.content.cell_kind` as
-        css class, rows marked 'liquidated' or 'margin-call'.
-    """
-    columns = list(frame.columns) if columns is None else columns
-    shown = frame if limit is None else frame.head(limit)
-    kinds = {c: cell_kind(c, frame[c]) for c in columns}
-    rows = [[(format_cell(value, kinds[c]), kinds[c]) for c, value in zip(columns, record)]
-            for record in shown[columns].itertuples(index=False)]
-    row_classes = [_row_class(record) for record in shown.to_dict("records")]
-    return HtmlTable(title, [column_label(c) for c in columns], rows, row_classes, _cut_note(len(shown), len(frame), what))
+def html_part(part: Table | Heading) -> HtmlTable:
+    """A :class:`~.content.Table` (cut to its limit, saying so) or a heading, ready for the template."""
+    if isinstance(part, Heading):
+        return HtmlTable(part.title, [], [], [], part.note, part.level, "heading")
+    frame = part.frame
+    shown = frame if part.limit is None else frame.head(part.limit)
+    names = [c.name for c in part.columns]
+    rows = [[(format_value(value, c), c.kind) for c, value in zip(part.columns, record)]
+            for record in shown[names].itertuples(index=False)]
+    flags = {f: shown[f].to_numpy() if f in shown.columns else None for f in ("liquidated", "margin_call")}
+    row_classes = [("liquidated" if flags["liquidated"] is not None and flags["liquidated"][i] else
+                    "margin-call" if flags["margin_call"] is not None and flags["margin_call"][i] else "")
+                   for i in range(len(shown))]
+    note = " ".join(x for x in (part.note, _cut_note(len(shown), len(frame), part.what)) if x)
+    return HtmlTable(part.title, [c.label for c in part.columns], rows, row_classes, note, part.level)
 
 
 def _cut_note(shown: int, total: int, what: str) -> str:
-    """'First 3 of 9 positions.' when a table shows fewer than all, else ''."""
-    return f"First {shown:,} of {total:,} {what}." if shown < total else ""
-
-
-def _row_class(record: dict) -> str:
-    """css class of a row: 'liquidated', 'margin-call' or ''."""
-    if record.get("liquidated", False):
-        return "liquidated"
-    if record.get("margin_call", False):
-        return "margin-call"
-    return ""
-
-
-def _cascade_html_table(result: RiskResult) -> HtmlTable:
-    """The cascade of the first ``CASCADE_ACCOUNTS`` accounts to lose a position, every position of each."""
-    cascade = cascade_table(result)
-    accounts = cascade["account"].drop_duplicates()
-    shown = accounts.head(CASCADE_ACCOUNTS)
-    table = html_table("Cascade: positions lost as all prices fall together", cascade[cascade["account"].isin(shown)],
-                       CASCADE_COLUMNS)
-    table.note = _cut_note(len(shown), len(accounts), "accounts")
-    return table
+    """'First 3 of 9 positions (all are in the XLSX report).' when a table shows fewer than all, else ''."""
+    return f"First {shown:,} of {total:,} {what} (all are in the XLSX report)." if shown < total else ""

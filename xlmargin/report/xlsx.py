@@ -1,35 +1,39 @@
-"""The report as an XLSX workbook (XlsxWriter): every row, native numbers, native charts.
+"""The report as an XLSX workbook (XlsxWriter, constant-memory mode): every row, native numbers, native charts.
 
-Sheets: Summary (with the value curves, the distance histogram and a native
-chart of each), Accounts, Positions, Stress, Cascade, Provenance. Numbers are
-written as numbers with number formats; NaN (no answer) as an empty cell, an
-infinite margin ratio as ``#NUM!``; text from the input always as text, never
-as a formula.
+Sheets in the order of the other formats (:func:`~.content.report_parts`):
+Summary (the committee's tables), Charts (the value curves and the distance
+histogram with a native chart of each), Accounts and Positions per settlement
+asset, Stress, Cascade, Provenance. Headers are the readable labels with their
+units; each column has one number format (the HTML's precision) and a width
+that fits it; header rows are frozen and repeated on every printed page, pages
+are landscape and fit to the width. Numbers are written as numbers; NaN (no
+answer) as an empty cell, an infinite margin ratio as ``#NUM!``; text from the
+input always as text, never as a formula. A table longer than a sheet holds
+(``EXCEL_ROWS``) goes on to further sheets, named "(2)", "(3)", ...; nothing is
+cut silently.
 """
 
 from __future__ import annotations
 
-import numbers
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
 
 from .content import (
-    NEAR_LIQUIDATION_PCT,
+    NOTE,
     TITLE,
     VALUES,
-    accounts_table,
-    cascade_table,
-    cell_kind,
+    Column,
+    Heading,
+    Table,
+    columns_of,
     distance_histogram,
-    positions_table,
+    excel_format,
     provenance_rows,
-    stress_tables,
-    summary_table,
+    report_parts,
     value_curve,
 )
 
@@ -39,78 +43,113 @@ if TYPE_CHECKING:
 
     from ..review.evaluate import RiskResult
 
-SUMMARY = "Summary"  # the sheet holding the charts' data
-SUMMARY_NOTE = ("Amounts are in each account's settlement asset; empty cells have no answer (e.g. no liquidation price); "
-                "#NUM! is an infinite margin ratio (the equity is gone).")
+SUMMARY = "Summary"
+CHARTS = "Charts"  # the sheet holding the charts and their data
+EXCEL_ROWS = 1_048_576  # rows of a worksheet, the header row included
 CHART_ROWS = 18  # rows between the tops of two charts on Summary
-_EXCEL_FORMATS = {
-    "amount": "#,##0.00######",
-    "count": "#,##0",
-    "ratio": "0.00%",
-    "pct": '0.00" %"',
-}
+CHART_COLUMN = 7  # charts sit right of their data
 
 
 class _Sheets:
-    """An XlsxWriter workbook with the report's cell formats, writing DataFrames as typed cells."""
+    """An XlsxWriter workbook with the report's cell formats, writing tables as typed cells."""
 
-    def __init__(self, path: Path):
-        options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    def __init__(self, path: Path, progress=None):
+        options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                   "constant_memory": True}
         self.book = xlsxwriter.Workbook(str(path), options)
-        self.formats = {kind: self.book.add_format({"num_format": f}) for kind, f in _EXCEL_FORMATS.items()}
-        header = {"bold": True, "bg_color": "#F0F3F6", "bottom": 1}
-        self.header = self.book.add_format({**header, "text_wrap": True})
-        self.shock_header = self.book.add_format({**header, "num_format": '+0" %";-0" %";0" %"'})
+        self._formats: dict[str, object] = {}
+        header = {"bold": True, "bg_color": "#F0F3F6", "bottom": 1, "text_wrap": True, "valign": "top"}
+        self.header = self.book.add_format(header)
         self.title = self.book.add_format({"bold": True, "font_size": 14})
+        self.heading = self.book.add_format({"bold": True, "font_size": 12})
         self.bold = self.book.add_format({"bold": True})
+        self.note = self.book.add_format({"italic": True, "font_color": "#666666"})
+        self.wrapped_note = self.book.add_format({"italic": True, "font_color": "#666666", "text_wrap": True, "valign": "top"})
         self.red = self.book.add_format({"bg_color": "#F5B7B1"})
         self.amber = self.book.add_format({"bg_color": "#FDE3A7"})
         self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
+        self.sheets: dict[str, Worksheet] = {}
+        self.rows: dict[str, int] = {}
+        self.progress = progress or (lambda label: None)
 
-    def cell(self, sheet: Worksheet, row: int, col: int, value, kind: str) -> None:
-        """One typed cell: text always as a string, NaN as an empty cell, infinity as #NUM! (as the Excel functions)."""
-        if kind == "text":
-            sheet.write_string(row, col, "" if pd.isna(value) else str(value))
-        elif kind == "flag":
-            sheet.write_boolean(row, col, bool(value))
-        elif pd.isna(value):
-            sheet.write_blank(row, col, None, self.formats[kind])
-        elif np.isinf(value):
-            sheet.write_formula(row, col, "#NUM!", self.formats[kind], "#NUM!")
-        else:
-            sheet.write_number(row, col, float(value), self.formats[kind])
+    def fmt(self, column: Column):
+        key = excel_format(column)
+        if key not in self._formats:
+            self._formats[key] = self.book.add_format({"num_format": key})
+        return self._formats[key]
 
-    def frame(self, sheet: Worksheet, row: int, frame: pd.DataFrame, col: int = 0) -> int:
-        """Write ``frame`` with a header row at (row, col); return the row after it."""
-        for j, column in enumerate(frame.columns):
-            if isinstance(column, numbers.Integral):  # a shock [%]
-                sheet.write_number(row, col + j, column, self.shock_header)
+    def sheet(self, name: str) -> Worksheet:
+        if name not in self.sheets:
+            sheet = self.book.add_worksheet(name[:31])
+            sheet.set_landscape()
+            sheet.set_paper(9)  # A4
+            sheet.fit_to_pages(1, 0)  # fit to the width, as many pages down as needed
+            sheet.set_margins(0.4, 0.4, 0.5, 0.5)
+            sheet.set_footer("&L&A&RPage &P of &N")
+            self.sheets[name] = sheet
+            self.rows[name] = 0
+        return self.sheets[name]
+
+    def table(self, sheet: Worksheet, row: int, part: Table, frame: pd.DataFrame) -> int:
+        """Write ``frame`` with ``part``'s columns under a header row at ``row``; return the row after it."""
+        sheet.set_row(row, 15 * max(1, min(4, max(len(c.label) // 14 + 1 for c in part.columns))))  # wrapped headers
+        for j, column in enumerate(part.columns):
+            sheet.write_string(row, j, column.label, self.header)
+        columns = []
+        for column in part.columns:
+            values = frame[column.name]
+            if column.kind in ("text",):
+                columns.append(("text", values.astype(object).where(values.notna(), "").astype(str).tolist(), None))
+            elif column.kind == "flag":
+                columns.append(("flag", values.astype(bool).tolist(), None))
             else:
-                sheet.write_string(row, col + j, str(column), self.header)
-        kinds = [cell_kind(c, frame[c]) for c in frame.columns]
-        for i, record in enumerate(frame.itertuples(index=False), start=row + 1):
-            for j, (value, kind) in enumerate(zip(record, kinds)):
-                self.cell(sheet, i, col + j, value, kind)
-        return row + 1 + len(frame)
+                columns.append(("number", values.to_numpy(dtype=float), self.fmt(column)))
+        write_string, write_number, write_boolean = sheet.write_string, sheet.write_number, sheet.write_boolean
+        write_blank, write_formula = sheet.write_blank, sheet.write_formula
+        n = len(frame)
+        for j, (kind, values, cell_format) in enumerate(columns):
+            if kind == "number":
+                finite = np.isfinite(values)
+                columns[j] = (kind, values.tolist(), cell_format, finite.tolist(), bool(finite.all()))
+            else:
+                columns[j] = (kind, values, cell_format, None, True)
+        for i in range(n):
+            r = row + 1 + i
+            for j, (kind, values, cell_format, finite, all_finite) in enumerate(columns):
+                value = values[i]
+                if kind == "number":
+                    if all_finite or finite[i]:
+                        write_number(r, j, value, cell_format)
+                    elif value != value:  # NaN: no answer
+                        write_blank(r, j, None, cell_format)
+                    else:
+                        write_formula(r, j, "#NUM!", cell_format, "#NUM!")
+                elif kind == "text":
+                    write_string(r, j, value)
+                else:
+                    write_boolean(r, j, value)
+        return row + 1 + n
 
-    def table_sheet(self, name: str, frame: pd.DataFrame) -> Worksheet:
-        """A sheet holding ``frame`` only: frozen header row, autofilter."""
-        sheet = self.book.add_worksheet(name)
-        self.frame(sheet, 0, frame)
-        sheet.set_column(0, len(frame.columns) - 1, 14)
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
-        return sheet
+    def widths(self, sheet: Worksheet, part: Table, frame: pd.DataFrame, first_column_min: int = 0) -> None:
+        """Column widths that fit the header (wrapped) and the widest value in its format: never '###'."""
+        sample = frame.head(2000)
+        for j, column in enumerate(part.columns):
+            values = sample[column.name] if column.name in sample.columns else pd.Series(dtype=object)
+            if column.kind == "text":
+                width = int(values.astype(str).str.len().max()) if len(values) else 4
+            elif column.kind == "flag":
+                width = 6
+            else:
+                big = pd.to_numeric(frame[column.name], errors="coerce").abs()
+                big = float(big[np.isfinite(big)].max()) if np.isfinite(big).any() else 1.0
+                digits = len(f"{big:,.0f}") + (column.decimals + 1 if column.decimals else 0) + 3
+                width = digits + (1 if column.kind == "ratio" else 0)
+            label = max(len(word) for word in column.label.split()) + 1
+            width = max(width, label, min(len(column.label), 16), first_column_min if j == 0 else 0)
+            sheet.set_column(j, j, min(width + 1, 60))
 
-    def highlight(self, sheet: Worksheet, frame: pd.DataFrame, column: str, fill) -> None:
-        """Fill the rows of ``frame`` (written by :meth:`table_sheet`) where ``column`` is TRUE."""
-        if len(frame):
-            letter = xl_col_to_name(frame.columns.get_loc(column))
-            sheet.conditional_format(1, 0, len(frame), len(frame.columns) - 1,
-                                     {"type": "formula", "criteria": f"=${letter}2=TRUE", "format": fill})
 
-
-def write_xlsx(result: RiskResult, path: Path, prov: dict) -> None:
+def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None) -> None:
     """Write the report of ``result`` as an XLSX workbook at ``path``.
 
     Parameters
@@ -121,59 +160,132 @@ def write_xlsx(result: RiskResult, path: Path, prov: dict) -> None:
         The file to write.
     prov : dict
         Its :func:`~.content.provenance`.
+    progress : callable, optional
+        Called with a short label before each sheet.
 
     Notes
     -----
-    Sheets Summary (with charts), Accounts, Positions, Stress, Cascade and
-    Provenance; every row of every table.
+    Every row of every detail table; a table longer than ``EXCEL_ROWS - 1`` rows
+    continues on sheets named "(2)", "(3)", ..., each with its header row.
     """
-    sheets = _Sheets(path)
-    _summary_sheet(sheets, result)
-    _accounts_sheet(sheets, result)
-    _positions_sheet(sheets, result)
-    _stress_sheet(sheets, result)
-    sheets.table_sheet("Cascade", cascade_table(result))
+    sheets = _Sheets(path, progress)
+    summary = sheets.sheet(SUMMARY)
+    summary.write_string(0, 0, TITLE, sheets.title)
+    summary.merge_range(1, 0, 1, 9, NOTE, sheets.wrapped_note)
+    summary.set_row(1, 48)
+    sheets.rows[SUMMARY] = 3
+    summary.set_column(0, 0, 28)
+    summary.set_column(1, 11, 16)
+    parts = report_parts(result)
+    for part in parts:
+        if part.sheet == SUMMARY:
+            _stacked(sheets, part)
+    _charts_block(sheets, result)  # its own sheet after Summary, as the HTML/PDF's charts follow the summary
+    for part in parts:
+        if part.sheet != SUMMARY:
+            sheets.progress(f"xlsx: {part.sheet}")
+            if isinstance(part, Table) and part.own_sheet:
+                _own_sheets(sheets, part)
+            else:
+                _stacked(sheets, part)
     _provenance_sheet(sheets, prov)
     sheets.book.close()
 
 
+def _stacked(sheets: _Sheets, part: Table | Heading) -> None:
+    """A heading, or a table under its title, on a sheet holding several (rows in order: constant-memory mode)."""
+    sheet = sheets.sheet(part.sheet)
+    row = sheets.rows[part.sheet]
+    if isinstance(part, Heading):
+        sheet.write_string(row, 0, part.title, sheets.heading if part.level <= 2 else sheets.bold)
+        if part.note:
+            sheet.write_string(row + 1, 0, part.note, sheets.note)
+            row += 1
+        sheets.rows[part.sheet] = row + 1
+        return
+    frame = part.frame if part.xlsx_limit is None else part.frame.head(part.xlsx_limit)
+    sheet.write_string(row, 0, part.title, sheets.bold)
+    row += 1
+    note = part.note + (f" First {len(frame):,} of {len(part.frame):,} {part.what}; all are on the detail sheets."
+                        if len(frame) < len(part.frame) else "")
+    if note.strip():
+        sheet.write_string(row, 0, note.strip(), sheets.note)
+        row += 1
+    if len(part.frame.columns) and (len(frame) or not note.strip()):
+        row = sheets.table(sheet, row, part, frame)
+    if part.sheet != SUMMARY:
+        sheets.widths(sheet, part, frame) if row < 400 else None
+    sheets.rows[part.sheet] = row + 1
+
+
+def _own_sheets(sheets: _Sheets, part: Table) -> None:
+    """A detail table alone on its sheet(s): frozen, repeated header row, autofilter, highlights; split at EXCEL_ROWS."""
+    per_sheet = EXCEL_ROWS - 1
+    chunks = max(1, -(-len(part.frame) // per_sheet))
+    for k in range(chunks):
+        frame = part.frame.iloc[k * per_sheet:(k + 1) * per_sheet]
+        name = part.sheet if k == 0 else f"{part.sheet[:25]} ({k + 1})"
+        sheet = sheets.sheet(name)
+        sheets.widths(sheet, part, frame)
+        sheet.freeze_panes(1, 1)
+        sheet.repeat_rows(0)
+        end = sheets.table(sheet, 0, part, frame)
+        last = len(part.columns) - 1
+        sheet.autofilter(0, 0, max(end - 1, 1), last)
+        names = [c.name for c in part.columns]
+        for flag, fill in (("liquidated", sheets.red), ("margin_call", sheets.amber)):
+            if flag in names and len(frame):
+                letter = xlsxwriter.utility.xl_col_to_name(names.index(flag))
+                sheet.conditional_format(1, 0, len(frame), last, {"type": "formula", "criteria": f"=${letter}2=TRUE",
+                                                                  "format": fill})
+        if chunks > 1:
+            sheet.set_header(f"&L{part.title} — rows {k * per_sheet + 1:,} to {k * per_sheet + len(frame):,} "
+                             f"of {len(part.frame):,}")
+
+
 # ---------------------------------------------------------------------------
-# Summary: the summary table, the charts' data and the charts
+# the charts' data and the charts, on Summary below the committee's tables
 
 
-def _summary_sheet(sheets: _Sheets, result: RiskResult) -> None:
-    """Summary table, the value-curve and histogram tables, and a native chart of each."""
-    sheet = sheets.book.add_worksheet(SUMMARY)
-    sheet.write_string(0, 0, TITLE, sheets.title)
-    sheet.write_string(1, 0, SUMMARY_NOTE)
-    row = sheets.frame(sheet, 3, summary_table(result)) + 2
-    sheet.set_column(0, 7, 16)
+def _charts_block(sheets: _Sheets, result: RiskResult) -> None:
+    sheet = sheets.sheet(CHARTS)
+    sheet.set_column(0, 5, 16)
+    row = 0
+    sheet.write_string(row, 0, "Charts and their data", sheets.heading)
+    row += 2
     chart_row = 3
     for asset in result.book.settlement_assets:
-        row = _value_curve_block(sheets, sheet, result, asset, row, chart_row)
+        curve = value_curve(result, asset)
+        part = Table(f"Book value against a joint price move [{asset}]", curve, columns_of(curve, asset))
+        sheet.write_string(row, 0, part.title, sheets.bold)
+        end = sheets.table(sheet, row + 1, part, curve)
+        sheet.insert_chart(chart_row, CHART_COLUMN, _value_curve_chart(sheets.book, asset, curve, row + 2, end - 1))
         chart_row += CHART_ROWS
-    _histogram_block(sheets, sheet, result, row, chart_row)
-
-
-def _value_curve_block(sheets: _Sheets, sheet: Worksheet, result: RiskResult, asset: str, row: int,
-                       chart_row: int) -> int:
-    """One settlement asset's value curve at ``row``, its chart at ``chart_row``; return the next free row."""
-    curve = value_curve(result, asset)
-    sheet.write_string(row, 0, f"Book value against a joint price move [{asset}]", sheets.bold)
-    end = sheets.frame(sheet, row + 1, curve)
-    sheet.insert_chart(chart_row, 9, _value_curve_chart(sheets.book, asset, curve, row + 2, end - 1))
-    return end + 2
+        row = end + 2
+    bands, no_price = distance_histogram(result)
+    part = Table("", bands, columns_of(bands))
+    sheet.write_string(row, 0, f"Positions by distance to liquidation ({no_price:,} with no liquidation price)", sheets.bold)
+    end = sheets.table(sheet, row + 1, part, bands)
+    chart = sheets.book.add_chart({"type": "column"})
+    chart.add_series({"name": "positions", "categories": [CHARTS, row + 2, 0, end - 1, 0],
+                      "values": [CHARTS, row + 2, 1, end - 1, 1], "fill": {"color": "#2E86C1"}, "gap": 40})
+    chart.set_title({"name": "Distance to the liquidation price"})
+    chart.set_x_axis({"name": "distance to liquidation [%]"})
+    chart.set_y_axis({"name": "positions", "min": 0, "major_gridlines": {"visible": True}})
+    chart.set_legend({"none": True})
+    sheet.insert_chart(chart_row, CHART_COLUMN, chart)
+    sheets.rows[CHARTS] = end + 1
 
 
 def _value_curve_chart(book: xlsxwriter.Workbook, asset: str, curve: pd.DataFrame, first: int, last: int) -> Chart:
     """A scatter chart of the value curve written on Summary at rows first..last (0-based)."""
     chart = book.add_chart({"type": "scatter", "subtype": "straight"})
-    x = [SUMMARY, first, 0, last, 0]
+    x = [CHARTS, first, 0, last, 0]
     for column, label in VALUES.items():
         col = curve.columns.get_loc(column)
-        chart.add_series({"name": label, "categories": x, "values": [SUMMARY, first, col, last, col]})
+        chart.add_series({"name": label, "categories": x, "values": [CHARTS, first, col, last, col]})
     col = curve.columns.get_loc("liquidation_step")
-    chart.add_series({"name": "more accounts liquidated", "categories": x, "values": [SUMMARY, first, col, last, col],
+    chart.add_series({"name": "more accounts liquidated", "categories": x, "values": [CHARTS, first, col, last, col],
                       "line": {"none": True}, "marker": {"type": "circle", "size": 6, "fill": {"color": "#C0392B"}}})
     chart.set_title({"name": f"Book value [{asset}] against a joint price move"})
     lowest, highest = int(curve["shock_pct"].min()), int(curve["shock_pct"].max())
@@ -185,65 +297,11 @@ def _value_curve_chart(book: xlsxwriter.Workbook, asset: str, curve: pd.DataFram
     return chart
 
 
-def _histogram_block(sheets: _Sheets, sheet: Worksheet, result: RiskResult, row: int, chart_row: int) -> None:
-    """The distance-to-liquidation bands at ``row`` and their column chart at ``chart_row``."""
-    bands, no_price = distance_histogram(result)
-    sheet.write_string(row, 0, f"Positions by distance to liquidation ({no_price:,} with no liquidation price)", sheets.bold)
-    end = sheets.frame(sheet, row + 1, bands)
-    chart = sheets.book.add_chart({"type": "column"})
-    chart.add_series({"name": "positions", "categories": [SUMMARY, row + 2, 0, end - 1, 0],
-                      "values": [SUMMARY, row + 2, 1, end - 1, 1], "fill": {"color": "#2E86C1"}, "gap": 40})
-    chart.set_title({"name": "Distance to the liquidation price"})
-    chart.set_x_axis({"name": "distance to liquidation [%]"})
-    chart.set_y_axis({"name": "positions", "min": 0, "major_gridlines": {"visible": True}})
-    chart.set_legend({"none": True})
-    sheet.insert_chart(chart_row, 9, chart)
-
-
-# ---------------------------------------------------------------------------
-# the other sheets
-
-
-def _accounts_sheet(sheets: _Sheets, result: RiskResult) -> None:
-    """All accounts; liquidated ones filled red, those in margin call amber."""
-    accounts = accounts_table(result)
-    sheet = sheets.table_sheet("Accounts", accounts)
-    sheets.highlight(sheet, accounts, "liquidated", sheets.red)
-    sheets.highlight(sheet, accounts, "margin_call", sheets.amber)
-
-
-def _positions_sheet(sheets: _Sheets, result: RiskResult) -> None:
-    """All positions; liquidated ones filled red, the distance to liquidation on a red-amber-green scale."""
-    positions = positions_table(result)
-    sheet = sheets.table_sheet("Positions", positions)
-    sheets.highlight(sheet, positions, "liquidated", sheets.red)
-    if len(positions):
-        col = positions.columns.get_loc("distance_to_liq_pct")
-        sheet.conditional_format(1, col, len(positions), col, {
-            "type": "3_color_scale", "min_type": "num", "min_value": 0, "min_color": "#F8696B",
-            "mid_type": "num", "mid_value": NEAR_LIQUIDATION_PCT, "mid_color": "#FFEB84",
-            "max_type": "num", "max_value": 3 * NEAR_LIQUIDATION_PCT, "max_color": "#63BE7B"})
-
-
-def _stress_sheet(sheets: _Sheets, result: RiskResult) -> None:
-    """The stress tables one under the other, grouped by settlement asset."""
-    sheet = sheets.book.add_worksheet("Stress")
-    sheet.set_column(0, 0, 24)
-    sheet.set_column(1, 20, 12)
-    row, previous = 0, None
-    for asset, title, table in stress_tables(result):
-        if asset != previous:
-            sheet.write_string(row, 0, f"Settled in {asset}", sheets.title)
-            row, previous = row + 1, asset
-        sheet.write_string(row, 0, title, sheets.bold)
-        row = sheets.frame(sheet, row + 1, table) + 1
-
-
 def _provenance_sheet(sheets: _Sheets, prov: dict) -> None:
     """Where the figures come from, one fact a row."""
-    sheet = sheets.book.add_worksheet("Provenance")
+    sheet = sheets.sheet("Provenance")
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 110)
     for row, (label, text) in enumerate(provenance_rows(prov)):
         sheet.write_string(row, 0, label, sheets.bold)
         sheet.write_string(row, 1, text, sheets.wrap)
-    sheet.set_column(0, 0, 22)
-    sheet.set_column(1, 1, 100)

@@ -7,6 +7,7 @@ module             what
 ``reading``        a book from a risk_review.xlsx, CSV or Parquet; the sample
 ``checking``       every problem of a book found at once
 ``evaluate``       per-position and per-account figures, stress, cascade
+``ladder``         a price-shock ladder of a book, an account or a position
 ``distributed``    the same review on Dask over partitioned Parquet
 =================  ==========================================================
 
@@ -17,6 +18,7 @@ what it computes.
 from .book import Book, BookError
 from .checking import check_book
 from .evaluate import RiskResult, evaluate
+from .ladder import shock_ladder
 from .reading import read_book, sample_book, synthetic_book
 
-__all__ = ["Book", "BookError", "check_book", "read_book", "sample_book", "synthetic_book", "evaluate", "RiskResult"]
+__all__ = ["Book", "BookError", "check_book", "read_book", "sample_book", "synthetic_book", "evaluate", "RiskResult", "shock_ladder"]

@@ -3,9 +3,15 @@
 A book is three tables (the layout of ``workbooks/risk_review.xlsx``):
 
 * **positions**: account, symbol, contract, side, size, entry_price, mark_price,
-  margin_mode, isolated_margin, tier_set (and optionally leverage, and rules: the
-  exchange rule set of each position, binance by default);
-* **accounts**: account, wallet_balance, settlement_asset;
+  margin_mode, isolated_margin, tier_set; optionally ``leverage`` [x] (for initial
+  margin; where empty the review says what it assumed), ``rules`` (the exchange
+  rule set of each position, binance by default), ``funding`` (funding since the
+  wallet balance was taken, received + / paid - [settlement asset]), ``mark_time``
+  and ``mark_source`` (where each mark price comes from);
+* **accounts**: account, wallet_balance, settlement_asset; optionally
+  ``collateral`` [coin] of ``collateral_asset`` (default: the settlement asset)
+  with a ``collateral_haircut`` [decimal] and, for a coin the account does not
+  trade, a ``collateral_price`` [settlement asset];
 * **tiers**: tier_set, notional_floor, notional_cap, max_leverage, mmr, maint_amount.
 
 It is read from a filled ``risk_review.xlsx``, or from a CSV or Parquet positions
@@ -26,7 +32,9 @@ from ..errors import XlmarginError
 POSITION_COLUMNS = (
     "account", "symbol", "contract", "side", "size", "entry_price", "mark_price", "margin_mode", "isolated_margin", "tier_set",
 )
+OPTIONAL_POSITION_COLUMNS = ("leverage", "rules", "funding", "mark_time", "mark_source")
 ACCOUNT_COLUMNS = ("account", "wallet_balance", "settlement_asset")
+OPTIONAL_ACCOUNT_COLUMNS = ("collateral", "collateral_asset", "collateral_haircut", "collateral_price")
 TIER_COLUMNS = ("tier_set", "notional_floor", "notional_cap", "max_leverage", "mmr", "maint_amount")
 
 

@@ -76,11 +76,16 @@ def _number(frame, column, where, problems, offset, minimum=None, allow_empty=Fa
     if raw.dtype == bool:
         problems.append(f"{where}: column '{column}' holds TRUE/FALSE, not numbers")
         return
-    error = _excel_errors(raw, column, where, problems, offset)
-    text = raw.astype("string").str.strip()
-    values = pd.to_numeric(text, errors="coerce").astype(float)
-    empty = (raw.isna() | (text == "")).fillna(True).astype(bool)
-    not_number = values.isna() & ~empty & ~error
+    if pd.api.types.is_numeric_dtype(raw.dtype):  # already numbers (Parquet, a synthetic book): no text to parse
+        values = raw.astype(float)
+        empty = values.isna()
+        not_number = pd.Series(False, index=raw.index)
+    else:
+        error = _excel_errors(raw, column, where, problems, offset)
+        text = raw.astype("string").str.strip()
+        values = pd.to_numeric(text, errors="coerce").astype(float)
+        empty = (raw.isna() | (text == "")).fillna(True).astype(bool)
+        not_number = values.isna() & ~empty & ~error
     if not_number.any():
         problems.append(f"{where}: column '{column}' is not a number in rows {_rows(not_number, offset)}")
     infinite = np.isinf(values)
@@ -173,6 +178,12 @@ def _check_positions(positions: pd.DataFrame, where: str, problems: list[str], o
     _number(positions, "isolated_margin", where, problems, offset, minimum=0, allow_empty=True, strict=False)
     if "leverage" in positions.columns:
         _number(positions, "leverage", where, problems, offset, minimum=0, allow_empty=True)
+    if "funding" in positions.columns:  # funding since the wallet balance was taken, received + / paid - [settlement asset]
+        _number(positions, "funding", where, problems, offset, allow_empty=True)
+        positions["funding"] = positions["funding"].fillna(0.0)
+    for column in ("mark_time", "mark_source"):  # where each mark price comes from (provenance)
+        if column in positions.columns:
+            positions[column] = positions[column].astype("string").str.strip().fillna("")
     if "rules" in positions.columns:  # the exchange rule set of each position (default binance)
         rules = positions["rules"].astype("string").str.strip().str.lower().fillna("")
         rules = rules.where(rules != "", "binance")
@@ -197,6 +208,7 @@ def _check_accounts(accounts, positions, names, problems, offset) -> pd.DataFram
     if "settlement_asset" not in accounts.columns:
         accounts["settlement_asset"] = ""
     accounts["settlement_asset"] = accounts["settlement_asset"].astype("string").fillna("").str.strip()
+    _check_collateral(accounts, positions, acc_name, problems, offset)
     if problems:
         return accounts
     duplicated = accounts["account"].duplicated(keep=False)
@@ -218,6 +230,44 @@ def _check_accounts(accounts, positions, names, problems, offset) -> pd.DataFram
         guess = accounts["account"].map(lambda a: "coin" if inverse.get(a, False) else "USDT")
         accounts.loc[blank_asset, "settlement_asset"] = guess[blank_asset]
     return accounts
+
+
+def _check_collateral(accounts, positions, where, problems, offset) -> None:
+    """Optional collateral of each account: ``collateral`` [coin] of ``collateral_asset``, ``collateral_haircut``
+    [decimal, in [0, 1)] and, for a coin the account does not trade, ``collateral_price`` [settlement asset]."""
+    if "collateral" not in accounts.columns:
+        for column in ("collateral_asset", "collateral_haircut", "collateral_price"):
+            if column in accounts.columns:
+                problems.append(f"{where}: column '{column}' needs a 'collateral' column (the amount)")
+        return
+    _number(accounts, "collateral", where, problems, offset, minimum=0, allow_empty=True, strict=False)
+    accounts["collateral"] = accounts["collateral"].fillna(0.0) if not problems else accounts["collateral"]
+    if "collateral_haircut" in accounts.columns:
+        _number(accounts, "collateral_haircut", where, problems, offset, minimum=0, allow_empty=True, strict=False)
+        high = accounts["collateral_haircut"] >= 1
+        if high.any():
+            problems.append(f"{where}: column 'collateral_haircut' must be below 1 (a decimal: 0.05 counts 95 %) in rows "
+                            f"{_rows(high, offset)}")
+    if "collateral_price" in accounts.columns:
+        _number(accounts, "collateral_price", where, problems, offset, minimum=0, allow_empty=True)
+    if "collateral_asset" in accounts.columns:
+        coin = accounts["collateral_asset"].astype("string").fillna("").str.strip().str.upper()
+        accounts["collateral_asset"] = coin
+        if problems:
+            return
+        settles = accounts["settlement_asset"].str.upper()
+        held = pd.to_numeric(accounts["collateral"], errors="coerce").fillna(0) > 0
+        foreign = held & (coin != "") & (coin != settles)
+        from .evaluate import assets_of  # the same symbol-to-coin rule as the review
+
+        traded = set(zip(positions["account"], assets_of(positions["symbol"]), positions["contract"]))
+        has_price = (pd.to_numeric(accounts["collateral_price"], errors="coerce") > 0
+                     if "collateral_price" in accounts.columns else pd.Series(False, index=accounts.index))
+        mine = pd.Series([(a, c, "linear") in traded for a, c in zip(accounts["account"], coin)], index=accounts.index)
+        unpriced = foreign & ~mine & ~has_price
+        if unpriced.any():
+            problems.append(f"{where}: collateral in a coin the account does not trade needs a 'collateral_price' in rows "
+                            f"{_rows(unpriced, offset)}")
 
 
 def _tier_tables(tier_rows, positions, where, problems, offset) -> dict[str, TierTable]:

@@ -26,7 +26,7 @@ require_extra("the review on Dask", "dask", ("dask", "distributed", "pyarrow")) 
 
 _SUMS = {
     "stress": (["settlement_asset", "scope", "shock_pct"], ["positions_liquidated", "accounts_liquidated", "loss_actual",
-                                                           "loss_all_isolated", "loss_all_cross"]),
+                                                           "loss_all_isolated", "loss_all_cross", "deficit"]),
     "curve": (["settlement_asset", "shock_pct"], ["value_actual", "value_all_isolated", "value_all_cross", "accounts_liquidated"]),
 }
 

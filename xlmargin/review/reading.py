@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..core.tiers import TierTable
 from ..errors import require_extra
-from .book import POSITION_COLUMNS, Book, BookError
+from .book import OPTIONAL_POSITION_COLUMNS, POSITION_COLUMNS, Book, BookError
 from .checking import check_book
 
 
@@ -40,7 +40,7 @@ def read_book(path: str | Path, accounts: str | Path | None = None, tiers: str |
         missing = [s for s in ("Positions", "Accounts") if s not in sheets]
         if missing:
             raise BookError([f"{path.name}: missing sheet(s) {', '.join(missing)} (use the risk_review.xlsx layout)"])
-        keep = [c for c in sheets["Positions"].columns if c in POSITION_COLUMNS + ("leverage", "rules")] or list(
+        keep = [c for c in sheets["Positions"].columns if c in POSITION_COLUMNS + OPTIONAL_POSITION_COLUMNS] or list(
             sheets["Positions"].columns)
         positions, account_table, tier_rows = sheets["Positions"][keep], sheets["Accounts"], sheets.get("Tiers")
         names = (f"{path.name}:Positions", f"{path.name}:Accounts", f"{path.name}:Tiers")
