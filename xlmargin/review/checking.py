@@ -264,7 +264,8 @@ def _check_collateral(accounts, positions, where, problems, offset) -> None:
         has_price = (pd.to_numeric(accounts["collateral_price"], errors="coerce") > 0
                      if "collateral_price" in accounts.columns else pd.Series(False, index=accounts.index))
         mine = pd.Series([(a, c, "linear") in traded for a, c in zip(accounts["account"], coin)], index=accounts.index)
-        unpriced = foreign & ~mine & ~has_price
+        reviewed = accounts["account"].isin(positions["account"])  # an account with no position here is not valued
+        unpriced = foreign & ~mine & ~has_price & reviewed
         if unpriced.any():
             problems.append(f"{where}: collateral in a coin the account does not trade needs a 'collateral_price' in rows "
                             f"{_rows(unpriced, offset)}")
