@@ -374,5 +374,6 @@ def consistent_maint_amounts(notional_floor: Any, mmr: Any, first: float = 0.0) 
     """
     floor = np.asarray(notional_floor, dtype=np.float64)
     rates = np.asarray(mmr, dtype=np.float64)
-    steps = np.concatenate([[first], floor[1:] * np.diff(rates)])
+    with np.errstate(invalid="ignore"):  # an infinite floor (a bad table, refused by the validation) gives NaN
+        steps = np.concatenate([[first], floor[1:] * np.diff(rates)])
     return np.cumsum(steps)
