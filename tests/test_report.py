@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 import xlmargin.report
-from xlmargin.review import Book, check_book, sample_book
 from xlmargin.files import OutputExistsError
 from xlmargin.report import FORMATS, provenance, write_report
-from xlmargin.report.content import ACCOUNT_COLUMNS, POSITION_COLUMNS, columns_of
-from xlmargin.review import evaluate
+from xlmargin.report.columns import columns_of
+from xlmargin.report.content import ACCOUNT_COLUMNS, POSITION_COLUMNS
+from xlmargin.review import Book, check_book, evaluate, sample_book
 
 INJECTED = ['=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)"]
 MARKUP = "<b>bold</b>"

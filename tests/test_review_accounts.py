@@ -1,12 +1,12 @@
 """What an account keeps (SPEC W2-W4), funding, collateral, leverage, and the exact cascade and ladders, by hand."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import xlmargin as xm
 from xlmargin.review import Book, check_book, evaluate, sample_book, shock_ladder
-from xlmargin.review.evaluate import SHOCKS, _rows, state_at
+from xlmargin.review.evaluate import SHOCKS
+from xlmargin.review.state import _rows, state_at
 
 COLUMNS = ["account", "symbol", "contract", "side", "size", "entry_price", "mark_price", "margin_mode", "isolated_margin",
            "tier_set"]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import xlmargin as xm
-from xlmargin.review import sample_book
-from xlmargin.review.evaluate import asset_of, evaluate
+from xlmargin.review import evaluate, sample_book
+from xlmargin.review.state import asset_of
 
 
 @pytest.fixture
@@ -84,8 +84,7 @@ def test_asset_of(symbol, asset):
 
 
 def test_a_rules_column_mixes_exchanges_in_one_book():
-    from xlmargin.review import BookError, check_book
-    from xlmargin.review import Book
+    from xlmargin.review import Book, BookError, check_book
 
     book = sample_book()
     positions = book.positions.astype(object).where(book.positions.notna(), "").astype(str)

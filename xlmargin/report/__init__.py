@@ -32,9 +32,9 @@ from ..errors import FailedError, MissingExtraError, require_extra
 require_extra("the report", "report", ("jinja2", "matplotlib", "xlsxwriter"))  # weasyprint: for a PDF only
 
 from ..files import OutputExistsError, write_all_atomically  # noqa: E402  (after the check of the extra)
-from .content import provenance  # noqa: E402
 from .html import render_html  # noqa: E402
 from .pdf import PDF_MAX_ROWS, write_pdf  # noqa: E402
+from .provenance import provenance  # noqa: E402
 from .xlsx import write_xlsx  # noqa: E402
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""What the report says, whatever its format: provenance, the tables in order, each column's label, unit and precision.
+"""What the report says, whatever its format: the committee summary, the tables in order, the charts' data.
 
 Every table is a DataFrame computed from a :class:`~xlmargin.review.evaluate.RiskResult`
 with a :class:`Column` per column (label with its unit, kind, decimals); the
@@ -10,22 +10,19 @@ asset). A NaN figure means "no answer" (e.g. no liquidation price), never 0.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .columns import Column, columns_of
 
 if TYPE_CHECKING:
     from ..review.evaluate import RiskResult
 
 TITLE = "Risk review"
-NONE = "—"  # how HTML/PDF show "no answer" (NaN)
 NEAR_LIQUIDATION_PCT = (5.0, 10.0)  # how close to liquidation [%] the summary lists positions and accounts
 CASCADE_ACCOUNTS = 50  # accounts shown per direction in the HTML/PDF cascade
 SUMMARY_ROWS = 25  # rows of a summary list in HTML/PDF (the XLSX summary shows up to SUMMARY_ROWS_XLSX)
@@ -33,142 +30,12 @@ SUMMARY_ROWS_XLSX = 1_000
 HISTOGRAM_EDGES = np.arange(0.0, 110.0, 10.0)  # distance-to-liquidation bands [%]; the last one is "100 % and more"
 MODES = {"loss_actual": "actual modes", "loss_all_isolated": "all isolated", "loss_all_cross": "all cross"}
 VALUES = {"value_actual": "actual modes", "value_all_isolated": "all isolated", "value_all_cross": "all cross"}
-STABLE = {"USDT", "USDC", "BUSD", "FDUSD", "USD", "DAI", "TUSD", "EUR"}  # settlement assets shown to 2 decimals
-DEFAULT_RULES = ("Binance's formulas (xlmargin default): maintenance margin at the mark price, tier of the notional at "
-                 "the liquidation price, no fee in maintenance margin; positions with no tier set use mmr 0.005")
-RULES = DEFAULT_RULES  # the wording when every position uses the default rules
 NOTE = ("Amounts are in each account's settlement asset and never added across settlement assets; \"—\" (empty in "
         "XLSX) means there is no answer (e.g. no liquidation price), never 0; a margin ratio of \"∞\" (#NUM! in XLSX) "
         "means the equity is gone. Distance to liquidation is the room left before the price reaches the liquidation "
         "price [%]: negative once past it. Price move to liquidation is signed: negative a fall, positive a rise.")
 
 
-# --- columns: one label, unit, kind and precision each
-
-
-@dataclass
-class Column:
-    """How one column is shown: its label (with its unit), its kind and its number of decimals."""
-
-    name: str
-    label: str
-    kind: str  # text, flag, count, price, size, amount, quote, pct, ratio, leverage
-    decimals: int = 2
-
-
-# label, kind; "{asset}" in a label is the table's settlement asset
-SPECS = {
-    "account": ("Account", "text"),
-    "settlement_asset": ("Settles in", "text"),
-    "positions": ("Positions", "count"),
-    "wallet_balance": ("Wallet balance [{asset}]", "amount"),
-    "funding": ("Funding [{asset}]", "amount"),
-    "collateral_value": ("Collateral, after haircut [{asset}]", "amount"),
-    "equity": ("Equity kept [{asset}]", "amount"),
-    "deficit": ("Deficit [{asset}]", "amount"),
-    "cross_equity": ("Cross equity [{asset}]", "amount"),
-    "cross_maint_margin": ("Cross MM [{asset}]", "amount"),
-    "maint_margin": ("Maint. margin [{asset}]", "amount"),
-    "margin_ratio": ("Margin ratio [%]", "ratio"),
-    "margin_call": ("Margin call", "flag"),
-    "liquidated": ("Liquidated", "flag"),
-    "isolated_liquidated": ("Isolated lost", "count"),
-    "max_loss_isolated": ("Max loss, isolated [{asset}]", "amount"),
-    "max_loss_cross": ("Max loss, cross [{asset}]", "amount"),
-    "leverage_assumed": ("Leverage assumed", "count"),
-    "symbol": ("Symbol", "text"),
-    "asset": ("Underlying", "text"),
-    "side": ("Side", "text"),
-    "margin_mode": ("Mode", "text"),
-    "size_base": ("Size [base asset]", "size"),
-    "size_quote": ("Size [quote, at mark]", "quote"),
-    "mark_price": ("Mark price [quote]", "price"),
-    "entry_price": ("Entry price [quote]", "price"),
-    "notional": ("Notional [{asset}]", "amount"),
-    "leverage": ("Leverage [x]", "leverage"),
-    "leverage_basis": ("Leverage from", "text"),
-    "initial_margin": ("Initial margin [{asset}]", "amount"),
-    "unrealized_pnl": ("uPnL [{asset}]", "amount"),
-    "liq_price": ("Liq. price [quote]", "price"),
-    "bankruptcy_price": ("Bankruptcy price [quote]", "price"),
-    "move_to_liq_pct": ("Price move to liq. [%]", "pct"),
-    "distance_to_liq_pct": ("Distance to liq. [%]", "pct"),
-    "mark_time": ("Mark price time", "text"),
-    "mark_source": ("Mark price source", "text"),
-    "rules": ("Rules", "text"),
-    "direction": ("Prices", "text"),
-    "lost_at_move_pct": ("Lost at a joint move of [%]", "pct"),
-    "order": ("Order", "count"),
-    "scope": ("Prices moved", "text"),
-    "mode": ("If margin modes were", "text"),
-    "accounts": ("Accounts", "count"),
-    "total_equity": ("Equity kept [{asset}]", "amount"),
-    "total_deficit": ("Deficits, apart [{asset}]", "amount"),
-    "accounts_margin_call": ("Accounts in margin call", "count"),
-    "accounts_liquidated": ("Accounts liquidated", "count"),
-    "positions_past_liquidation": ("Positions past liquidation", "count"),
-    "positions_within_5": ("Positions within 5 % of liquidation", "count"),
-    "positions_within_10": ("Positions within 10 % of liquidation", "count"),
-    "value_now": ("Value now [{asset}]", "amount"),
-    "worst_loss": ("Worst loss [{asset}]", "amount"),
-    "worst_scenario": ("Worst scenario", "text"),
-    "worst_deficit": ("Deficits there [{asset}]", "amount"),
-    "fall_pct": ("Liquidated at a joint fall of [%]", "pct"),
-    "rise_pct": ("Liquidated at a joint rise of [%]", "pct"),
-    "long_base": ("Long [base asset]", "size"),
-    "short_base": ("Short [base asset]", "size"),
-    "net_base": ("Net [base asset]", "size"),
-    "long_notional": ("Long notional [{asset}]", "amount"),
-    "short_notional": ("Short notional [{asset}]", "amount"),
-    "net_notional": ("Net notional [{asset}]", "amount"),
-    "largest_position": ("Largest position", "text"),
-    "largest_account_share_pct": ("Largest account's share of gross [%]", "pct"),
-    "shock_pct": ("All prices moved [%]", "pct"),
-    "band": ("Distance band [%]", "text"),
-}
-
-
-def _decimals(kind: str, values: pd.Series, asset: str) -> int:
-    """One precision per column: amounts by their settlement asset, prices and sizes by the column's smallest value."""
-    if kind == "amount":
-        return 2 if asset.upper() in STABLE or asset == "" else 6
-    if kind == "quote":  # an amount in the quote currency (USD), whatever the settlement asset
-        return 2
-    if kind in ("pct", "ratio"):
-        return 2
-    if kind == "leverage":
-        return 1
-    if kind in ("price", "size"):
-        finite = pd.to_numeric(values, errors="coerce").abs()
-        finite = finite[np.isfinite(finite) & (finite > 0)]
-        if finite.empty:
-            return 2
-        digits = 5 if kind == "price" else 3  # significant digits kept on the smallest value
-        return int(np.clip(digits - 1 - np.floor(np.log10(finite.min())), 2 if kind == "price" else 0, 8))
-    return 0
-
-
-def columns_of(frame: pd.DataFrame, asset: str = "", names: list | None = None) -> list[Column]:
-    """The :class:`Column` of each of ``names`` (default all of ``frame``'s), for a table in ``asset``."""
-    out = []
-    for name in (list(frame.columns) if names is None else names):
-        if isinstance(name, numbers.Number) and not isinstance(name, bool):  # a shock [%] across a stress table
-            label, kind = f"{name:+g} %", "amount" if pd.api.types.is_float_dtype(frame[name]) else "count"
-        else:
-            label, kind = SPECS.get(name, (str(name), _kind_of(frame[name])))
-        label = label.replace("{asset}", asset or "settlement asset")
-        out.append(Column(name, label, kind, _decimals(kind, frame[name], asset)))
-    return out
-
-
-def _kind_of(values: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(values):
-        return "flag"
-    if pd.api.types.is_integer_dtype(values):
-        return "count"
-    if pd.api.types.is_float_dtype(values):
-        return "amount"
-    return "text"
 
 
 @dataclass
@@ -197,102 +64,7 @@ class Heading:
     note: str = ""
 
 
-# --- provenance
 
-
-def provenance(result: RiskResult) -> dict:
-    """Where the report's figures come from.
-
-    Parameters
-    ----------
-    result : RiskResult
-        The reviewed book.
-
-    Returns
-    -------
-    dict
-        ``input`` (the input's name), ``sha256`` (of the input file, '' if it
-        was not read from a file), ``generated_at`` (now, UTC, ISO 8601 to the
-        second), ``xlmargin_version``, ``rules`` (the formulas used, in words,
-        with how many positions use each rule set), ``tiers`` (each tier table
-        used: name, exchange and date of its figures), ``marks`` (mark-price
-        source and time, per group of positions where they differ) and
-        ``assumptions`` (what the review assumed where the book is silent).
-    """
-    positions = result.positions
-    return {
-        "input": result.book.source,
-        "sha256": result.book.sha256,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "xlmargin_version": __version__,
-        "rules": _rules_text(positions),
-        "tiers": _tiers_text(result),
-        "marks": _marks_text(positions),
-        "assumptions": _assumptions_text(positions),
-    }
-
-
-def _rules_text(positions: pd.DataFrame) -> str:
-    if "rules" not in positions.columns or positions.empty or set(positions["rules"]) <= {"binance"}:
-        return DEFAULT_RULES
-    counts = positions["rules"].value_counts()
-    parts = [f"{name} for {n:,} position{'s' * (n != 1)}" for name, n in counts.items()]
-    return "Exchange rule sets from the book's rules column (docs/exchanges.md): " + "; ".join(parts) + \
-        " — binance: " + DEFAULT_RULES.split(": ", 1)[1]
-
-
-def _tiers_text(result: RiskResult) -> str:
-    used = sorted(set(result.positions["tier_set"]) - {""}) if "tier_set" in result.positions.columns else []
-    parts = []
-    for name in used:
-        table = result.book.tiers.get(name)
-        meta = dict(table.meta) if table is not None else {}
-        date = meta.get("figures_date", "date not recorded")
-        exchange = meta.get("exchange", "")
-        parts.append(f"{name} ({', '.join(x for x in (exchange, 'figures of ' + date) if x)})")
-    untiered = int((result.positions["tier_set"] == "").sum()) if "tier_set" in result.positions.columns else 0
-    if untiered:
-        parts.append(f"{untiered:,} position{'s' * (untiered != 1)} with no tier set: flat mmr 0.005")
-    return "; ".join(parts) or "none"
-
-
-def _marks_text(positions: pd.DataFrame) -> str:
-    if not {"mark_time", "mark_source"} & set(positions.columns):
-        return "the book's mark_price column (no mark_time or mark_source given)"
-    keys = [c for c in ("mark_source", "mark_time") if c in positions.columns]
-    groups = positions.groupby(keys, sort=True).size()
-    parts = []
-    for key, n in groups.items():
-        key = key if isinstance(key, tuple) else (key,)
-        parts.append(f"{' at '.join(str(k) or 'not given' for k in key)} ({n:,} position{'s' * (n != 1)})")
-    shown = parts[:12] + ([f"and {len(parts) - 12} more (see the Positions columns)"] if len(parts) > 12 else [])
-    return "; ".join(shown)
-
-
-def _assumptions_text(positions: pd.DataFrame) -> str:
-    basis = positions["leverage_basis"].astype(str)
-    assumed = positions[basis.str.startswith("assumed")]
-    if assumed.empty:
-        return "none: every leverage comes from the book or an isolated margin"
-    listed = ", ".join(f"{a} {s}" for a, s in zip(assumed["account"].head(10), assumed["symbol"].head(10)))
-    more = f" and {len(assumed) - 10:,} more" if len(assumed) > 10 else ""
-    return (f"{len(assumed):,} cross position{'s' * (len(assumed) != 1)} without a leverage in the book: initial margin and "
-            f"'max loss, isolated' use the highest leverage its tier allows (100x with no tier set); see the "
-            f"'Leverage from' column ({listed}{more})")
-
-
-def provenance_rows(prov: dict) -> list[tuple[str, str]]:
-    """Provenance as (label, text) pairs for display, in the order every format shows them."""
-    return [
-        ("Input", prov["input"]),
-        ("SHA-256 of the input", prov["sha256"] or "none (not read from a file)"),
-        ("Generated at (UTC)", prov["generated_at"]),
-        ("xlmargin version", prov["xlmargin_version"]),
-        ("Rules", prov["rules"]),
-        ("Tier tables", prov.get("tiers", "")),
-        ("Mark prices", prov.get("marks", "")),
-        ("Assumptions", prov.get("assumptions", "")),
-    ]
 
 
 # --- the tables, shared by every format
@@ -554,43 +326,6 @@ def _near_note(distance: pd.Series) -> str:
     within = [int(((distance > 0) & (distance <= pct)).sum()) for pct in NEAR_LIQUIDATION_PCT]
     return (f"{past:,} past it, {within[0]:,} within {NEAR_LIQUIDATION_PCT[0]:g} %, "
             f"{within[1]:,} within {NEAR_LIQUIDATION_PCT[1]:g} %.")
-
-
-def format_value(value, column: Column) -> str:
-    """One cell's text in HTML/PDF, in its column's precision.
-
-    NaN (no answer) is ``NONE``, never 0; an infinite margin ratio is '∞'.
-
-    >>> format_value(float("nan"), Column("x", "", "price", 2)), format_value(0.0633, Column("r", "", "ratio"))
-    ('—', '6.33 %')
-    >>> format_value(-0.0, Column("a", "", "amount")), format_value(12.5, Column("l", "", "leverage", 1))
-    ('0.00', '12.5x')
-    """
-    kind = column.kind
-    if kind == "text":
-        return "" if pd.isna(value) else str(value)
-    if kind == "flag":
-        return "yes" if value else "no"
-    if pd.isna(value):
-        return NONE
-    if np.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    if kind == "count":
-        return f"{int(value):,}"
-    if kind == "ratio":
-        return f"{value * 100 + 0.0:,.2f} %"
-    if kind == "pct":
-        return f"{round(value, 2) + 0.0:,.2f} %"
-    if kind == "leverage":
-        return f"{value:,.{column.decimals}f}x"
-    return f"{round(float(value), column.decimals) + 0.0:,.{column.decimals}f}"  # + 0.0: no "-0.00"
-
-
-def excel_format(column: Column) -> str:
-    """The XLSX number format of a column: the same precision as HTML/PDF."""
-    zeros = "." + "0" * column.decimals if column.decimals else ""
-    return {"count": "#,##0", "ratio": "0.00%", "pct": '0.00" %"', "leverage": f"0{zeros}\"x\""}.get(
-        column.kind, f"#,##0{zeros}")
 
 
 # --- the figures' data

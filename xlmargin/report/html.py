@@ -16,7 +16,9 @@ import jinja2
 from markupsafe import Markup
 
 from .charts import chart_svgs
-from .content import NOTE, TITLE, Heading, Table, format_value, provenance_rows, report_parts
+from .columns import format_value
+from .content import NOTE, TITLE, Heading, Table, report_parts
+from .provenance import provenance_rows
 
 if TYPE_CHECKING:
     from ..review.evaluate import RiskResult

@@ -22,20 +22,18 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from .columns import Column, columns_of, excel_format
 from .content import (
     NOTE,
     TITLE,
     VALUES,
-    Column,
     Heading,
     Table,
-    columns_of,
     distance_histogram,
-    excel_format,
-    provenance_rows,
     report_parts,
     value_curve,
 )
+from .provenance import provenance_rows
 
 if TYPE_CHECKING:
     from xlsxwriter.chart import Chart

@@ -18,7 +18,6 @@ from ..core.tiers import TierTable
 from ..errors import InputError
 from .book import POSITION_COLUMNS, TIER_COLUMNS, BookError
 
-
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA")
 
 
@@ -258,7 +257,7 @@ def _check_collateral(accounts, positions, where, problems, offset) -> None:
         settles = accounts["settlement_asset"].str.upper()
         held = pd.to_numeric(accounts["collateral"], errors="coerce").fillna(0) > 0
         foreign = held & (coin != "") & (coin != settles)
-        from .evaluate import assets_of  # the same symbol-to-coin rule as the review
+        from .state import assets_of  # the same symbol-to-coin rule as the review
 
         traded = set(zip(positions["account"], assets_of(positions["symbol"]), positions["contract"]))
         has_price = (pd.to_numeric(accounts["collateral_price"], errors="coerce") > 0

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .book import Book
-from .evaluate import _rows, state_at
+from .state import _rows, state_at
 
 
 def ladder_moves(step: float = 0.05, up_to: float = 2.0) -> np.ndarray:
@@ -63,7 +63,7 @@ def shock_ladder(book: Book, account: str | None = None, position: int | None = 
     Notes
     -----
     Prices are ``mark * (1 + move)`` (a position's collateral coin moves with
-    them); every figure is :func:`xlmargin.review.evaluate.state_at`'s.
+    them); every figure is :func:`xlmargin.review.state.state_at`'s.
 
     Examples
     --------
