@@ -46,7 +46,10 @@ fee_at_bankruptcy, entry_root, tier_of, is_answer = (_equations[n] for n in ("fe
 
 # two signatures: every column contiguous (the fast case), or any layout (a broadcast scalar among them)
 _OUT = types.Array(types.float64, 1, "C")
-_SIGNATURES = [types.void(*[types.Array(types.float64, 1, layout, readonly=True)] * 9, _OUT) for layout in ("C", "A")]
+_C, _A = (types.Array(types.float64, 1, layout, readonly=True) for layout in ("C", "A"))
+# the position columns contiguous and the fee and mode of any layout (the common call: one fee and one rule set,
+# broadcast from one value without a copy, while the contiguous columns stay fast); or every column of any layout
+_SIGNATURES = [types.void(*[_C] * 4, _A, _A, *[_C] * 3, _OUT), types.void(*[_A] * 9, _OUT)]
 
 
 def _count_row(s, q, e, m, fee, mode, floors, rates, cums):
@@ -107,10 +110,18 @@ def _step_loop(s, q, e, m, fee, floors, caps, rates, cums, out):
         out[i] = u if is_answer(u) else np.nan
 
 
-count_serial = numba.njit(_SIGNATURES, cache=True)(_count_loop)
-count_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_count_loop)
-step_serial = numba.njit(_SIGNATURES, cache=True)(_step_loop)
-step_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_step_loop)
+def _named(loop, suffix: str):
+    """The same loop under its own name: numba's disk cache is keyed by name, and a serial and a parallel
+    compilation of one function would otherwise share (and overwrite) one entry."""
+    copy = FunctionType(loop.__code__, loop.__globals__, loop.__name__ + suffix)
+    copy.__qualname__ = loop.__qualname__ + suffix
+    return copy
+
+
+count_serial = numba.njit(_SIGNATURES, cache=True)(_named(_count_loop, "_serial"))
+count_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_named(_count_loop, "_parallel"))
+step_serial = numba.njit(_SIGNATURES, cache=True)(_named(_step_loop, "_serial"))
+step_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_named(_step_loop, "_parallel"))
 
 
 # -- input checks in one pass: the first row out of range, or -1 (the message is built by xlmargin.core.inputs)
@@ -131,6 +142,6 @@ def first_out_of_range(values, low, high, low_ok):
 def first_not_a_side(values):
     """Index of the first value that is neither +1 nor -1; -1 if none."""
     for i in range(values.shape[0]):
-        if values[i] != 1.0 and values[i] != -1.0:
+        if abs(values[i]) != 1.0:  # one predictable test per row (longs and shorts come in any order)
             return i
     return -1

@@ -190,9 +190,11 @@ def _tier_rate_and_cum(table, n):
 
 
 def _run(parallel, serial, args, table) -> np.ndarray:
-    """Run a kernel on contiguous columns: a broadcast scalar is filled out, as strided access costs ~2x."""
+    """Run a kernel: a position column that is a broadcast scalar is filled out (strided access costs ~2x);
+    a broadcast fee or mode is passed as it is (its own compiled signature)."""
     n = args[0].shape[0]
-    columns = [np.full(n, a[0]) if n and a.strides == (0,) else np.ascontiguousarray(a) for a in args]
+    columns = [np.full(n, a[0]) if n and a.strides == (0,) and i < 4 else a if a.strides == (0,) else np.ascontiguousarray(a)
+               for i, a in enumerate(args)]
     out = np.empty(n)
     (parallel if n >= PARALLEL_FROM_ROWS else serial)(*columns, *table, out)
     return out
