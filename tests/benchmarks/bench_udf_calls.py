@@ -9,6 +9,7 @@
    ``custom_functions_call``. Target: ratio <= 2.
 
 Run:  python tests/benchmarks/bench_udf_calls.py [--rows 10000] [--column-rows 1048576] [--calls 100]
+      [--only EXPLAIN_LIQ_PRICE ...]  (single cells of these functions only)
 """
 
 from __future__ import annotations
@@ -63,17 +64,24 @@ def excel_args(name: str, tiered: bool = False) -> list:
     return args
 
 
-def per_call(data: dict, module: types.ModuleType, calls: int) -> float:
-    async def run():
+def per_call(pairs: list[tuple[dict, types.ModuleType]], calls: int, rounds: int = 5) -> list[float]:
+    """CPU seconds a call for each (request, module), best of ``rounds`` rounds taken in turn.
+
+    CPU time of this process (not wall time) and rounds interleaved, so that the other programs
+    of a busy machine weigh on both sides of a ratio alike.
+    """
+    async def run(data, module):
         for _ in range(calls):
             await custom_functions_call(data, module)
 
-    asyncio.run(run())  # warm up
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        asyncio.run(run())
-        best = min(best, (time.perf_counter() - start) / calls)
+    best = [float("inf")] * len(pairs)
+    for data, module in pairs:
+        asyncio.run(run(data, module))  # warm up
+    for _ in range(rounds):
+        for i, (data, module) in enumerate(pairs):
+            start = time.process_time()
+            asyncio.run(run(data, module))
+            best[i] = min(best[i], (time.process_time() - start) / calls)
     return best
 
 
@@ -111,14 +119,13 @@ def range_vs_cells(n: int) -> None:
     print(f"  ratio: {cells_t / range_t:,.0f}x faster as one range call")
 
 
-def one_cell(calls: int) -> None:
-    print(f"\nOne cell: each function vs a trivial xlwings function of as many parameters (best of 3 x {calls} calls)")
+def one_cell(calls: int, only: list[str] | None = None) -> None:
+    print(f"\nOne cell: each function vs a trivial xlwings function of as many parameters (CPU time, best of 5 x {calls} calls in turn)")
     worst = 0.0
-    for name in udfs.__all__:
+    for name in only or udfs.__all__:
         for tiered in (False, True) if name in TIERED else (False,):
             args = excel_args(name, tiered)
-            trivial = per_call(request("TRIVIAL", args), trivial_module(len(args)), calls)
-            ours = per_call(request(name, args), udfs, calls)
+            trivial, ours = per_call([(request("TRIVIAL", args), trivial_module(len(args))), (request(name, args), udfs)], calls)
             worst = max(worst, ours / trivial)
             label = name + (f" ({TABLE})" if tiered else "")
             print(f"  {label:<48} {ours * 1e3:6.3f} ms   trivial {trivial * 1e3:6.3f} ms   ratio {ours / trivial:4.2f}")
@@ -170,7 +177,11 @@ def main(argv=None) -> None:
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--column-rows", type=int, default=1_048_576)
     parser.add_argument("--filled", type=int, default=300)
+    parser.add_argument("--only", nargs="+", metavar="FUNCTION", help="Time only these functions' single cells.")
     args = parser.parse_args(argv)
+    if args.only:
+        one_cell(args.calls, [name.upper() for name in args.only])
+        return
     range_vs_cells(args.rows)
     one_cell(args.calls)
     whole_columns(args.column_rows, min(args.filled, args.column_rows))

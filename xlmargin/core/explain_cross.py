@@ -12,7 +12,7 @@ from . import formulas as fm
 from . import inputs as inp
 from . import rules as exchange_rules
 from .cross import cross_liq_price
-from .explain import explain_liq_price
+from .explain import liq_price_steps, table
 from .formulas import DEFAULT_MMR
 from .position import maint_margin, unrealized_pnl
 
@@ -128,27 +128,23 @@ def explain_cross_liq_price(
     one = lambda a: np.broadcast_to(np.asarray(a, dtype=object), (n,))[k - 1]  # noqa: E731  the explained position's value
     at_entry = np.broadcast_to(exchange_rules.flags(rules).mm_at_entry, (n,))
     pnl = np.atleast_1d(unrealized_pnl(side, size, entry_price, mark_price, contract))
-    mm = np.where(at_entry, np.atleast_1d(maint_margin(size, entry_price, mmr, maint_amount, contract, close_fee_rate)),
-                  np.atleast_1d(maint_margin(size, mark_price, mmr, maint_amount, contract, close_fee_rate)))
+    mm = np.atleast_1d(maint_margin(size, mark_price, mmr, maint_amount, contract, close_fee_rate))
+    if at_entry.any():  # some rules value maintenance margin at entry
+        mm = np.where(at_entry, np.atleast_1d(maint_margin(size, entry_price, mmr, maint_amount, contract, close_fee_rate)), mm)
     others = np.arange(n) != k - 1
     upnl1, tmm1 = float(np.broadcast_to(pnl, (n,))[others].sum()), float(np.broadcast_to(mm, (n,))[others].sum())
     behind = float(inp.finite("wallet_balance", wallet_balance)) + upnl1 - tmm1
-    head = pd.DataFrame(
-        [
-            ("position", k, f"of {n} in the account"),
-            ("wallet_balance", float(wallet_balance), "settlement asset"),
-            ("other positions' uPnL (UPNL1)", upnl1, "at their mark prices"),
-            ("other positions' MM (TMM1)", tmm1, "at their mark prices" + (" (entry where the rules say)" if at_entry.any() else "")),
-            ("margin behind the position", behind, "wallet + UPNL1 - TMM1"),
-        ],
-        columns=["item", "value", "unit"],
-    )
+    head = [
+        ("position", k, f"of {n} in the account"),
+        ("wallet_balance", float(wallet_balance), "settlement asset"),
+        ("other positions' uPnL (UPNL1)", upnl1, "at their mark prices"),
+        ("other positions' MM (TMM1)", tmm1, "at their mark prices" + (" (entry where the rules say)" if at_entry.any() else "")),
+        ("margin behind the position", behind, "wallet + UPNL1 - TMM1"),
+    ]
     if behind < 0:  # the others' losses exceed the wallet: no isolated steps to show
-        tail = pd.DataFrame([("liq_price", float(lp[k - 1]), "the others' losses already exceed the wallet")], columns=head.columns)
-    else:
-        table = fm.tier_table("mmr", mmr)
-        steps = explain_liq_price(one(side), one(size), one(entry_price), behind, table if table is not None else float(one(mmr)),
-                                  0.0 if table is not None else float(one(maint_amount)), one(contract), float(one(close_fee_rate)),
-                                  one(rules))
-        tail = steps[steps["item"] != "margin"]
-    return pd.concat([head, tail], ignore_index=True)
+        return table(head + [("liq_price", float(lp[k - 1]), "the others' losses already exceed the wallet")])
+    tiers = fm.tier_table("mmr", mmr)
+    steps = liq_price_steps(one(side), one(size), one(entry_price), behind, tiers if tiers is not None else float(one(mmr)),
+                            0.0 if tiers is not None else float(one(maint_amount)), one(contract), float(one(close_fee_rate)),
+                            one(rules))
+    return table(head + [row for row in steps if row[0] != "margin"])

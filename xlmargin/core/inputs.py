@@ -117,6 +117,10 @@ def side(value: Any) -> np.ndarray:
             return arr
         _fail("side", "must be long/short or 1/-1", (arr != 1.0) & (arr != -1.0))
         return arr
+    if arr.ndim == 0:  # one cell: no need to sort the words
+        out = np.asarray(_side_word(str(arr.item())))
+        _fail("side", "must be long/short or 1/-1", np.isnan(out))
+        return out
     words, inverse = np.unique(arr.astype(str), return_inverse=True)
     mapped = np.array([_side_word(w) for w in words], dtype=np.float64)
     out = mapped[inverse].reshape(arr.shape)
@@ -145,6 +149,10 @@ def is_inverse(value: Any) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind not in "UO":
         raise InputError("contract", "must be 'linear' or 'inverse'", None)
+    if arr.ndim == 0:  # one cell
+        word = str(arr.item()).strip().lower()
+        _fail("contract", "must be 'linear' or 'inverse'", np.asarray(word not in _CONTRACT_WORDS))
+        return np.asarray(word == "inverse")
     words, inverse = np.unique(arr.astype(str), return_inverse=True)
     lowered = [w.strip().lower() for w in words]
     bad_word = np.array([w not in _CONTRACT_WORDS for w in lowered])

@@ -94,8 +94,11 @@ def flags(rules: Any) -> Flags:
             raise InputError("rules", "is empty", int(np.argmax(inverse < 0)) + 1)
     else:
         names = np.asarray(rules, dtype=object)
-        codes, unique = pd.factorize(names.ravel())  # hashing: fast on a column of a million names
-        inverse = codes.reshape(names.shape)
+        if names.ndim == 0:  # one name for every row
+            unique, inverse = [names.item()], np.zeros((), dtype=np.intp)
+        else:
+            codes, unique = pd.factorize(names.ravel())  # hashing: fast on a column of a million names
+            inverse = codes.reshape(names.shape)
     sets = []
     for position, name in enumerate(unique):
         key = str(name).strip().lower()

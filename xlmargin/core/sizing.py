@@ -189,15 +189,12 @@ def compare_margin_modes(
     equity = cross_equity(wallet_balance, side, size, entry_price, mark_price, contract)
     n_rows = cross.shape[0]
     index = next((a.index for a in (side, size, entry_price, mark_price, margin) if isinstance(a, pd.Series)), None)
-    return pd.DataFrame(
-        {
-            "isolated_liq_price": np.broadcast_to(iso, (n_rows,)),
-            "isolated_max_loss": np.broadcast_to(inp.non_negative("margin", margin), (n_rows,)),
-            "cross_liq_price": cross,
-            "cross_max_loss": np.full(n_rows, max(equity, 0.0)),
-        },
-        index=index,
-    )
+    columns = (np.broadcast_to(iso, (n_rows,)), np.broadcast_to(inp.non_negative("margin", margin), (n_rows,)), cross,
+               np.full(n_rows, max(equity, 0.0)))
+    return pd.DataFrame(np.column_stack(columns), columns=_COMPARISON, index=index, copy=False)  # one block: quick to build
+
+
+_COMPARISON = pd.Index(["isolated_liq_price", "isolated_max_loss", "cross_liq_price", "cross_max_loss"], dtype=object)
 
 
 def collateral_value(amount: Any, price: Any, haircut: Any = 0.0) -> Any:
