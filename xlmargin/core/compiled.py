@@ -50,6 +50,7 @@ _C, _A = (types.Array(types.float64, 1, layout, readonly=True) for layout in ("C
 # the position columns contiguous and the fee and mode of any layout (the common call: one fee and one rule set,
 # broadcast from one value without a copy, while the contiguous columns stay fast); or every column of any layout
 _SIGNATURES = [types.void(*[_C] * 4, _A, _A, *[_C] * 3, _OUT), types.void(*[_A] * 9, _OUT)]
+_COUNTING = [types.intp(*signature.args) for signature in _SIGNATURES]  # the count loop returns its rows' check
 
 
 def _count_row(s, q, e, m, fee, mode, floors, rates, cums):
@@ -99,9 +100,20 @@ step_row = _jit(_step_row)
 
 
 def _count_loop(s, q, e, m, fee, mode, floors, rates, cums, out):
+    """Every row solved; returns how many rows hold no position (the input checks, fused into this one pass).
+
+    A position: side +1 or -1, size and entry (in u) finite and > 0, margin finite and >= 0. The
+    caller that skipped those checks runs them when the count is not 0 (they name the argument and row).
+    """
+    bad = 0
     for i in numba.prange(out.shape[0]):
-        u = count_row(s[i], q[i], e[i], m[i], fee[i], mode[i], floors, rates, cums)
-        out[i] = u if is_answer(u) else np.nan
+        if abs(s[i]) == 1.0 and 0.0 < q[i] < np.inf and 0.0 < e[i] < np.inf and 0.0 <= m[i] < np.inf:
+            u = count_row(s[i], q[i], e[i], m[i], fee[i], mode[i], floors, rates, cums)
+            out[i] = u if is_answer(u) else np.nan
+        else:  # not solved: a size of 0 would divide by zero
+            out[i] = np.nan
+            bad += 1
+    return bad
 
 
 def _step_loop(s, q, e, m, fee, floors, caps, rates, cums, out):
@@ -118,8 +130,8 @@ def _named(loop, suffix: str):
     return copy
 
 
-count_serial = numba.njit(_SIGNATURES, cache=True)(_named(_count_loop, "_serial"))
-count_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_named(_count_loop, "_parallel"))
+count_serial = numba.njit(_COUNTING, cache=True)(_named(_count_loop, "_serial"))
+count_parallel = numba.njit(_COUNTING, cache=True, parallel=True)(_named(_count_loop, "_parallel"))
 step_serial = numba.njit(_SIGNATURES, cache=True)(_named(_step_loop, "_serial"))
 step_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_named(_step_loop, "_parallel"))
 

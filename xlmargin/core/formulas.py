@@ -143,23 +143,30 @@ def _solver_mode(rules) -> Any:
     return np.where(rules.mm_at_entry, 1.0 + bankruptcy, 3.0 * bankruptcy)
 
 
-def liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None) -> np.ndarray:
+def liq_price(s, q, entry, margin, mmr, maint_amount, inverse, fee, rules=None, positions_checked=True) -> np.ndarray | None:
     """Price where ``margin + uPnL = MM`` [quote per base], tier-consistently; NaN where there is none.
 
     Solved in ``u = P`` (linear) or ``u = 1/P`` (inverse), see :mod:`xlmargin.core.solver`.
     ``rules`` (per-row flags of :mod:`xlmargin.core.rules`) switch rows to
     maintenance margin valued at the entry notional, or to the fee to close
     charged at the bankruptcy price. With ``mmr = 0`` it is the bankruptcy price.
+    ``positions_checked=False``: ``s, q, entry, margin`` are unchecked; the compiled
+    kernel checks them as it solves, and None says "check them, then call again"
+    (:func:`solver.solve_tiered`).
     """
+    table = tiers_of(mmr, maint_amount)
+    if not positions_checked and not (isinstance(table, TierTable) and table.continuous):
+        return None
     s_u = _linear_or_inverse(inverse, lambda: s, lambda: -s)
     e_u = _linear_or_inverse(inverse, lambda: entry, lambda: 1 / entry)
     mode = _solver_mode(rules)
-    table = tiers_of(mmr, maint_amount)
     if isinstance(table, SizeScaledRate):
         u = solve_size_scaled(s_u, q, e_u, margin, fee, table.mmr, table.slope, inverse, mode)
     elif table is not None:
         u = solve_tiered(s_u, q, e_u, margin, fee, table.notional_floor, table.notional_cap, table.mmr,
-                         table.maint_amount, continuous=table.continuous, mode=mode)
+                         table.maint_amount, continuous=table.continuous, mode=mode, positions_checked=positions_checked)
+        if u is None:
+            return None
     else:
         u = solve_flat(s_u, q, e_u, margin, fee, inp.rate("mmr", mmr), inp.non_negative("maint_amount", maint_amount), mode)
     return _linear_or_inverse(inverse, lambda: u, lambda: 1 / u)

@@ -61,6 +61,21 @@ def as_float(name: str, value: Any) -> np.ndarray:
     return arr
 
 
+def unchecked_numbers(*values: Any, at_least: int) -> list[np.ndarray] | None:
+    """``values`` as float64 arrays without their range checks, for a kernel that checks each row as it goes.
+
+    Only where every value is already numeric (an ndarray or Series of ints or floats, or a
+    number) and the largest has ``at_least`` values; otherwise None: check them as usual.
+    """
+    arrays = [v.to_numpy() if isinstance(v, pd.Series) else v for v in values]
+    if not any(isinstance(a, np.ndarray) and a.size >= at_least for a in arrays):
+        return None
+    if not all(isinstance(a, (np.ndarray, float, int, np.floating, np.integer)) and not isinstance(a, (bool, np.bool_))
+               and np.asarray(a).dtype.kind in "iuf" for a in arrays):
+        return None
+    return [np.asarray(a, dtype=np.float64) for a in arrays]
+
+
 def _is_number(v: Any) -> bool:
     try:
         float(v)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import InputError
 from . import formulas as fm
 from . import inputs as inp
 from . import rules as exchange_rules
 from .formulas import DEFAULT_MMR
+from .solver import COMPILED_FROM_ROWS
 
 
 def isolated_liq_price(
@@ -127,10 +129,30 @@ def isolated_liq_price(
         dict(side=side, size=size, entry_price=entry_price, margin=margin, **fm.rate_args(mmr, maint_amount),
              contract=contract, close_fee_rate=close_fee_rate, rules=rules)
     )
+    fast = _checked_in_the_kernel(side, size, entry_price, margin, mmr, maint_amount, contract, close_fee_rate, rules)
+    if fast is not None:
+        return wrap(fast)
     s, q, e, inv = fm.position_args(side, size, entry_price, contract)
     m = inp.non_negative("margin", margin)
     fee = inp.rate("close_fee_rate", close_fee_rate)
     return wrap(fm.liq_price(s, q, e, m, mmr, maint_amount, inv, fee, exchange_rules.flags(rules)))
+
+
+def _checked_in_the_kernel(side, size, entry_price, margin, mmr, maint_amount, contract, close_fee_rate, rules):
+    """A large numeric book's tiered prices with the position checks done by the compiled kernel as it solves.
+
+    A separate pass per column would cost as much as the kernel itself. None where that does not
+    apply or any input is bad: the caller then checks everything in order, naming the first bad
+    argument and row.
+    """
+    columns = inp.unchecked_numbers(side, size, entry_price, margin, at_least=COMPILED_FROM_ROWS)
+    if columns is None:
+        return None
+    try:
+        inverse, fee, flags = inp.is_inverse(contract), inp.rate("close_fee_rate", close_fee_rate), exchange_rules.flags(rules)
+        return fm.liq_price(*columns, mmr, maint_amount, inverse, fee, flags, positions_checked=False)
+    except InputError:  # reported by the ordinary checks, in their order
+        return None
 
 
 def bankruptcy_price(

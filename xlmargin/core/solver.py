@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import importlib.util
+from typing import Any
 from collections.abc import Iterator
 
 import numpy as np
@@ -156,28 +157,38 @@ def solve_size_scaled(s, q, e, m, fee, base, slope, inverse, mode=AT_PRICE) -> n
 
 
 def solve_tiered(s, q, e, m, fee, floors, caps, rates, cums, continuous: bool, engine: str | None = None,
-                 mode=AT_PRICE) -> np.ndarray:
+                 mode=AT_PRICE, positions_checked: bool = True) -> np.ndarray | None:
     """Tier-consistent root in ``u`` for every row; NaN where there is none.
 
     ``s, q, e, m, fee, mode`` broadcast against each other; ``floors, caps,
     rates, cums`` describe one tier table (1-D, ascending); ``continuous`` says
     that its maintenance amounts make maintenance margin continuous. ``engine``
     overrides the one :func:`use_engine` set.
+
+    ``positions_checked=False``: ``s, q, e, m`` have not been checked. The compiled
+    count kernel checks every row as it solves it (one pass instead of one per
+    column); None if a row holds no position, or where that kernel does not
+    apply: the caller then checks its inputs (naming the argument and row) and
+    calls again.
     """
     args = [np.asarray(a, dtype=np.float64) for a in (s, q, e, m, fee, mode)]
     shape = np.broadcast_shapes(*(a.shape for a in args))
     args = [np.broadcast_to(a, shape).reshape(-1) for a in args]  # read-only; a 1-D broadcast view stays a view
     table = [np.ascontiguousarray(t, dtype=np.float64) for t in (floors, caps, rates, cums)]
     kernel = compiled_kernel(engine, args[0].shape[0])
+    if not positions_checked and (kernel is None or not continuous):
+        return None
     with np.errstate(divide="ignore", invalid="ignore"):
         if kernel is not None and continuous:  # one compiled pass, every mode included
-            u = _run(kernel.count_parallel, kernel.count_serial, args, [table[0], table[2], table[3]])
+            u, no_position = _run(kernel.count_parallel, kernel.count_serial, args, [table[0], table[2], table[3]])
+            if no_position and not positions_checked:
+                return None
         else:
             *row, mode_ = args
             m_, fee_ = fee_out_of_margin(*row[:3], row[3], row[4], mode_)
             row = [*row[:3], np.asarray(m_, dtype=np.float64), np.asarray(fee_, dtype=np.float64)]
             if kernel is not None:
-                u = _run(kernel.step_parallel, kernel.step_serial, row, table)
+                u, _ = _run(kernel.step_parallel, kernel.step_serial, row, table)
             else:
                 u = count_numpy(*row, *table) if continuous else step_numpy(*row, *table)
             u = with_entry_rows(u, *row, mode_, lambda n0: _tier_rate_and_cum(table, n0))
@@ -189,15 +200,16 @@ def _tier_rate_and_cum(table, n):
     return table[2][t], table[3][t]
 
 
-def _run(parallel, serial, args, table) -> np.ndarray:
+def _run(parallel, serial, args, table) -> tuple[np.ndarray, Any]:
     """Run a kernel: a position column that is a broadcast scalar is filled out (strided access costs ~2x);
-    a broadcast fee or mode is passed as it is (its own compiled signature)."""
+    a broadcast fee or mode is passed as it is (its own compiled signature). Returns the result and what
+    the kernel returned (the count kernel: how many rows hold no position)."""
     n = args[0].shape[0]
     columns = [np.full(n, a[0]) if n and a.strides == (0,) and i < 4 else a if a.strides == (0,) else np.ascontiguousarray(a)
                for i, a in enumerate(args)]
     out = np.empty(n)
-    (parallel if n >= PARALLEL_FROM_ROWS else serial)(*columns, *table, out)
-    return out
+    returned = (parallel if n >= PARALLEL_FROM_ROWS else serial)(*columns, *table, out)
+    return out, returned
 
 
 def count_numpy(s, q, e, m, fee, floors, caps, rates, cums) -> np.ndarray:

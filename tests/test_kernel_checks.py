@@ -1,0 +1,92 @@
+"""The compiled kernel checks a large book's positions as it solves them: the same answers, the same errors.
+
+A large numeric call of ``isolated_liq_price`` with a (continuous) tier table skips the per-column
+input checks and lets the count kernel check each row in its one pass (tests/benchmarks/bench_liq_price.py
+shows why). Every bad value must still be reported exactly as the ordinary checks report it: the
+same argument, the same first bad row, the same words; and every good book must give the numpy
+engine's prices, which check their inputs column by column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import xlmargin as xm
+from xlmargin.core import solver
+
+pytest.importorskip("numba", reason="numba is in the dev extra; CI installs it")
+
+ROWS = 5_000  # above solver.COMPILED_FROM_ROWS: the kernel's size
+TIERS = "binance_usdm_btcusdt"
+BAD_ROW = 3_210  # counting from 0; messages count from 1
+
+
+def book(rows=ROWS, seed=3):
+    rng = np.random.default_rng(seed)
+    side = np.where(rng.random(rows) < 0.5, 1.0, -1.0)
+    entry = rng.uniform(20_000, 80_000, rows)
+    size = rng.lognormal(0.0, 2.0, rows)
+    margin = size * entry / rng.uniform(2, 100, rows)
+    return dict(side=side, size=size, entry_price=entry, margin=margin)
+
+
+def error_of(call):
+    with pytest.raises(xm.InputError) as caught:
+        call()
+    return str(caught.value)
+
+
+def test_the_kernel_path_is_taken_for_a_large_numeric_book():
+    assert ROWS >= solver.COMPILED_FROM_ROWS
+
+
+@pytest.mark.parametrize("contract", ["linear", "inverse"])
+@pytest.mark.parametrize("rules", ["binance", "bybit", "okx", "gate"])
+def test_a_good_book_gives_the_numpy_engines_prices(contract, rules):
+    args = book()
+    if contract == "inverse":
+        args["size"] = args["size"] * args["entry_price"]  # USD value
+        args["margin"] = args["margin"] / args["entry_price"]  # coin
+    tiers = "binance_coinm_btcusd_perp" if contract == "inverse" else TIERS
+    fast = xm.isolated_liq_price(**args, mmr=tiers, contract=contract, close_fee_rate=0.0005, rules=rules)
+    with solver.use_engine("numpy"):
+        checked = xm.isolated_liq_price(**args, mmr=tiers, contract=contract, close_fee_rate=0.0005, rules=rules)
+    np.testing.assert_allclose(fast, checked, rtol=1e-12, equal_nan=True)
+    assert np.isfinite(fast).mean() > 0.5  # the book is mostly liquidatable: the comparison has substance
+
+
+@pytest.mark.parametrize(
+    "argument, bad",
+    [("side", 0.5), ("side", 0.0), ("side", np.nan), ("size", 0.0), ("size", -1.0), ("size", np.nan), ("size", np.inf),
+     ("entry_price", 0.0), ("entry_price", np.inf), ("entry_price", -3.0), ("margin", -0.01), ("margin", np.nan),
+     ("margin", np.inf)],
+)
+def test_a_bad_value_is_reported_as_the_column_checks_report_it(argument, bad):
+    args = book()
+    args[argument] = args[argument].copy()
+    args[argument][BAD_ROW] = bad
+    fast = error_of(lambda: xm.isolated_liq_price(**args, mmr=TIERS))
+    with solver.use_engine("numpy"):
+        checked = error_of(lambda: xm.isolated_liq_price(**args, mmr=TIERS))
+    assert fast == checked
+    assert argument in fast and f"row {BAD_ROW + 1}" in fast
+
+
+def test_of_two_bad_arguments_the_first_in_order_is_named():
+    args = book()
+    args["margin"] = args["margin"].copy()
+    args["margin"][10] = -1.0
+    message = error_of(lambda: xm.isolated_liq_price(**args, mmr=TIERS, close_fee_rate=1.5))
+    with solver.use_engine("numpy"):
+        assert message == error_of(lambda: xm.isolated_liq_price(**args, mmr=TIERS, close_fee_rate=1.5))
+    assert message.startswith("margin")
+
+
+def test_integer_and_broadcast_columns_take_the_same_path():
+    args = book()
+    args["side"] = args["side"].astype(np.int64)
+    args["entry_price"] = 50_000  # one entry for all
+    fast = xm.isolated_liq_price(**args, mmr=TIERS)
+    with solver.use_engine("numpy"):
+        np.testing.assert_allclose(fast, xm.isolated_liq_price(**args, mmr=TIERS), rtol=1e-12, equal_nan=True)
