@@ -28,7 +28,7 @@ def ladder_cells(host, *args):
 
 
 # ------------------------------------------------------------------ by hand
-W3 = dict(side=["long", "long"], size=[0.04, 0.8], entry=[50_000, 2_500], mark=[51_000, 2_200])
+W3 = {"side": ["long", "long"], "size": [0.04, 0.8], "entry": [50_000, 2_500], "mark": [51_000, 2_200]}
 
 
 @pytest.mark.parametrize("host", sorted(HOSTS))
@@ -59,8 +59,8 @@ def test_w3_isolated_eth_is_lost_already_and_btc_between_minus_10_and_minus_15()
     assert ladder.loc[-15.0, "equity"] == pytest.approx(100) and ladder.loc[-15.0, "positions_liquidated"] == 2
 
 
-W5 = dict(side=["short", "short", "short", "long"], size=[30, 10_000, 2_000, 0.04], price=[100, 0.10, 0.50, 50_000],
-          mmr=[0.01, 0.01, 0.01, 0.005])
+W5 = {"side": ["short", "short", "short", "long"], "size": [30, 10_000, 2_000, 0.04], "price": [100, 0.10, 0.50, 50_000],
+      "mmr": [0.01, 0.01, 0.01, 0.005]}
 
 
 @pytest.mark.parametrize("host", sorted(HOSTS))

@@ -184,7 +184,7 @@ def book_of_columns(wallet_balance: Any, side: Any, size: Any, entry_price: Any,
     if unknown.any():
         raise InputError("margin_mode", "must be isolated or cross", int(np.argmax(unknown.ravel())) + 1 if unknown.ndim else None)
     exchange_rules.flags(rules)  # an unknown rule set is named here, with its row
-    one = lambda values: np.broadcast_to(values, (n,)).copy()  # noqa: E731
+    one = lambda values: np.broadcast_to(values, (n,)).copy()
     positions = pd.DataFrame({
         "account": one(np.asarray("account" if account is None else account, dtype=object)),
         "symbol": [f"#{i + 1}" for i in range(n)],
