@@ -134,3 +134,38 @@ def test_bad_input_names_the_argument_and_row(args, kwargs, message):
         shock_ladder(*args, **kwargs)
     text = f"{info.value.argument} {info.value.reason}" + (f" (row {info.value.row})" if info.value.row else "")
     assert re.search(message, text), text
+
+
+@pytest.mark.parametrize("host", sorted(HOSTS))
+def test_one_position_alone_moves_w5_alt1_pumps_and_takes_the_cross_account(host):
+    # W5: only ALT1 moves, the rest at entry. Equity = 1,000 - 30 * 100 x; MM = 0.3 (1+x) * 100 + 10 + 10 + 10
+    # = 60 + 30 x: equal at x = 940 / 3,030 = +31.02 % (W5: LP 131.02); at +30 % equity 100, MM 69 (W5)
+    price = column(W5["price"])
+    ladder = ladder_cells(host, 1_000, column(W5["side"]), column(W5["size"]), price, price, OMIT, OMIT,
+                          column(W5["mmr"]), OMIT, OMIT, OMIT, OMIT, 0.05, 1.5, 1)
+    assert ladder.loc[30.0, "equity"] == pytest.approx(100) and ladder.loc[30.0, "maint_margin"] == pytest.approx(69)
+    assert ladder.loc[30.0, "positions_liquidated"] == 0
+    assert ladder.loc[35.0, "positions_liquidated"] == 4 and ladder.loc[35.0, "liquidated"] == "cross account account"
+    # a fall of ALT1 alone only helps the short: 1,000 + 3,000 x 0.5 at -50 %
+    assert ladder.loc[-50.0, "equity"] == pytest.approx(2_500)
+
+
+def test_one_position_is_the_reviews_position_ladder():
+    rows = [["a", "BTCUSDT", "linear", "long", 0.5, 60_000, 58_000, "cross", None, ""],
+            ["a", "ETHUSDT", "linear", "short", 4.0, 2_900, 3_000, "cross", None, ""],
+            ["b", "BTCUSDT", "linear", "long", 0.1, 59_000, 58_000, "isolated", 300, ""]]
+    positions = pd.DataFrame(rows, columns=COLUMNS)
+    accounts = pd.DataFrame({"account": ["a", "b"], "wallet_balance": [3_000.0, 1_000.0], "settlement_asset": ["USDT", "USDT"]})
+    expected = review_ladder(Book(*check_book(positions, accounts)), position=1, step=0.1, up_to=1.5)
+    got = shock_ladder([3_000, 3_000, 1_000], ["long", "short", "long"], [0.5, 4.0, 0.1], [60_000, 2_900, 59_000],
+                       [58_000, 3_000, 58_000], ["cross", "cross", "isolated"], [0, 0, 300], account=["a", "a", "b"],
+                       step=0.1, up_to=1.5, position=2)
+    numbers = ["move_pct", "equity", "margin_left", "maint_margin", "margin_ratio", "deficit", "positions_liquidated"]
+    np.testing.assert_allclose(got[numbers].to_numpy(float), expected[numbers].to_numpy(float), rtol=1e-12)
+    assert (got["positions_liquidated"] > 0).any()
+
+
+@pytest.mark.parametrize("position", [0, 4, 1.5, [1, 2]])
+def test_a_position_outside_the_positions_is_named(position):
+    with pytest.raises(InputError, match="position"):
+        shock_ladder(500, "long", [0.1, 0.2, 0.3], 50_000, 51_000, position=position)

@@ -11,7 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..core import inputs as inp
 from ..core.formulas import DEFAULT_MMR
+from ..errors import InputError
 from ..review import ladder
 
 
@@ -30,6 +32,7 @@ def shock_ladder(
     rules: Any = "binance",
     step: Any = 0.05,
     up_to: Any = 2.0,
+    position: Any = None,
 ) -> pd.DataFrame:
     """What the positions' accounts keep at each step of a joint price move, down to zero and up to a multiple.
 
@@ -65,6 +68,10 @@ def shock_ladder(
         The step of the move [decimal: 0.05 is 5 %], in (0, 1]; default 0.05.
     up_to : float
         The highest price as a multiple of the mark price [x], >= 1; default 2.
+    position : int, optional
+        Only this position's price moves (counting from 1), the rest of its
+        account held at the marks; the figures are its account's. Default: every
+        price moves together.
 
     Returns
     -------
@@ -91,6 +98,12 @@ def shock_ladder(
     """
     book = ladder.book_of_columns(wallet_balance, side, size, entry_price, mark_price, margin_mode, margin, mmr,
                                   maint_amount, contract, account, rules)
-    table = ladder.shock_ladder(book, step=step, up_to=up_to)
+    row = None
+    if position is not None:
+        k, n = inp.positive("position", position).ravel(), len(book.positions)
+        if k.size != 1 or k[0] != int(k[0]) or not 1 <= k[0] <= n:
+            raise InputError("position", f"must be one whole number between 1 and the number of positions ({n})")
+        row = int(k[0]) - 1
+    table = ladder.shock_ladder(book, position=row, step=step, up_to=up_to)
     table.attrs["one_row_per_position"] = False  # its rows are moves: never spaced out like the positions' rows
     return table

@@ -50,7 +50,7 @@ ARG_HELP = {
     "rules": "Exchange rule set: binance (default), bybit, bybit_uta, bitmex, okx, gate or hyperliquid; no unit",
     "exit_price": "Price at which the position is (or would be) closed [quote per base]",
     "tick": "The contract's smallest price step [quote per base], e.g. 0.1",
-    "position": "Which position of the account to explain, counting from 1; no unit",
+    "position": "Which position, counting from 1: the one to explain, or the one whose price alone SHOCK_LADDER moves; no unit",
     "position_id": "Optional label of each fill naming the position it belongs to, for one average per position; no unit",
     "collateral": "Optional collateral in the position's own base asset, after its haircut; its value moves with the price [base asset]",
     "amount": "Amount of the collateral coin [coin]",
