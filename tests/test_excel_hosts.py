@@ -31,9 +31,10 @@ VALUES = {
     "mmr": [0.01, 0.02], "maint_amount": [5, 10], "contract": ["inverse", "inverse"], "close_fee_rate": [0.0005, 0.0004],
     "rules": ["bybit", "bybit"], "intervals": [3, 2], "account": ["a", "b"], "threshold": [0.5, 0.9],
     "open_fee_rate": [0.0005, 0.0005], "haircut": [0.05, 0.1], "symbol": ["BTC", "ETH"], "collateral": [0.01, 0.02],
-    "position_id": ["p1", "p2"],
+    "position_id": ["p1", "p2"], "margin_mode": ["isolated", "cross"],
 }
-ONE_PER_CALL = {"wallet_balance": 1_000, "free_balance": 500, "tiers": "binance_usdm_btcusdt", "position": 2}
+ONE_PER_CALL = {"wallet_balance": 1_000, "free_balance": 500, "tiers": "binance_usdm_btcusdt", "position": 2,
+                "step": 0.1, "up_to": 1.5}
 ONE_POSITION = {"position": 1}  # a single position has no second one to explain
 SINGLE_POSITION_ONLY = {"EXPLAIN_LIQ_PRICE", "EXPLAIN_MAINT_MARGIN"}  # they explain one position
 

@@ -2,6 +2,7 @@
 
 ``xlmargin.excel.udfs`` holds the functions (import it into the runtime that
 serves them); ``convert`` is the one boundary between cell values and the core;
-``runtimes`` says how to set up each runtime. Nothing here is imported by the
-core.
+``runtimes`` says how to set up each runtime; ``ladder`` makes SHOCK_LADDER's
+columns into the review's book (the one layer above the core this one uses).
+Nothing here is imported by the core.
 """

@@ -390,7 +390,8 @@ def _cells(result: Any, blank: _Blank | None, no_answer: str, error: ErrorPolicy
         return [[cell(result)]]
     if isinstance(result, pd.DataFrame):
         rows = [[cell(v) for v in row] for row in result.to_numpy(dtype=object).tolist()]  # 4x faster than itertuples
-        if blank is not None and len(rows) == len(blank.keep):  # one row per position: skipped rows stay empty
+        per_position = result.attrs.get("one_row_per_position", True)
+        if blank is not None and per_position and len(rows) == len(blank.keep):  # skipped rows stay empty
             rows = _spaced(rows, blank, [""] * len(result.columns))
         return [list(result.columns)] + rows
     if isinstance(result, pd.Series):

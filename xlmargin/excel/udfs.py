@@ -16,6 +16,7 @@ from __future__ import annotations
 import xlmargin as xm
 
 from .convert import excel_function, xlwings_host
+from .ladder import shock_ladder
 
 # Where these functions run (Office.js, COM or plain Python), decided once: by the decorators
 # xlwings chose when it was imported. No call reads the environment again.
@@ -49,7 +50,7 @@ ARG_HELP = {
     "rules": "Exchange rule set: binance (default), bybit, bybit_uta, bitmex, okx, gate or hyperliquid; no unit",
     "exit_price": "Price at which the position is (or would be) closed [quote per base]",
     "tick": "The contract's smallest price step [quote per base], e.g. 0.1",
-    "position": "Which position of the account to explain, counting from 1; no unit",
+    "position": "Which position, counting from 1: the one to explain, or the one whose price alone SHOCK_LADDER moves; no unit",
     "position_id": "Optional label of each fill naming the position it belongs to, for one average per position; no unit",
     "collateral": "Optional collateral in the position's own base asset, after its haircut; its value moves with the price [base asset]",
     "amount": "Amount of the collateral coin [coin]",
@@ -57,6 +58,9 @@ ARG_HELP = {
     "symbol": "Optional contract of each position: in cross mode the legs of one symbol move together (hedge mode); no unit",
     "roe": "Wanted return on equity: PnL / initial margin [decimal: 0.5 is 50 %]; negative for a loss",
     "pnl": "Wanted profit (+) or loss (-) [settlement asset]",
+    "margin_mode": "isolated or cross (default) for each position; no unit",
+    "step": "Step of the price move [decimal: 0.05 is 5 %], in (0, 1] (default 0.05)",
+    "up_to": "Highest price of the ladder as a multiple of the mark price [x], at least 1 (default 2)",
 }
 
 NO_LIQUIDATION = "no liquidation price: no positive price liquidates the position"
@@ -130,4 +134,9 @@ AVERAGE_ENTRY_PRICE = _udf(
 
 PRICE_ON_SCREEN = _udf(xm.price_on_screen, "A liquidation price as the exchange shows it on its price tick.")
 
-__all__ = [name.upper() for name in [*xm.core.FORMULAS, "price_on_screen"]]
+SHOCK_LADDER = _udf(
+    shock_ladder, "Price-shock ladder: per step of a joint move to zero and up, equity, margin left, MM, ratio, losses.",
+    "no margin ratio: nothing open",
+)
+
+__all__ = [name.upper() for name in [*xm.core.FORMULAS, "price_on_screen", "shock_ladder"]]

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from .book import Book
+from ..core import formulas as fm
+from ..core import inputs as inp
+from ..core import rules as exchange_rules
+from ..core.formulas import DEFAULT_MMR
+from ..core.schedules import SizeScaledRate
+from ..core.tiers import TierTable
+from ..errors import InputError
+from .book import Book, BookError
+from .checking import check_book
 from .state import _rows, state_at
+
+
+def _one(name: str, value: Any) -> float:
+    """One finite number (a step, a multiple), not a column."""
+    values = inp.finite(name, value)
+    if values.size != 1:
+        raise InputError(name, f"must be one number, not {values.size} values")
+    return float(values.ravel()[0])
 
 
 def ladder_moves(step: float = 0.05, up_to: float = 2.0) -> np.ndarray:
     """The moves of a ladder [decimal]: -100 % (price zero) to ``up_to - 1`` every ``step``, with 0 exactly."""
+    step, up_to = _one("step", step), _one("up_to", up_to)
     if not (0 < step <= 1):
-        raise ValueError(f"step must be in (0, 1] (a decimal: 0.05 is 5 %), not {step!r}")
+        raise InputError("step", f"must be in (0, 1] (a decimal: 0.05 is 5 %), not {step:g}")
     if not up_to >= 1:
-        raise ValueError(f"up_to is a multiple of the mark price, at least 1, not {up_to!r}")
+        raise InputError("up_to", f"is a multiple of the mark price and must be at least 1, not {up_to:g}")
     down = -np.arange(0.0, 1.0 + step / 2, step)[::-1]
     down[0] = -1.0
     up = np.arange(step, up_to - 1.0 + step / 2, step)
@@ -132,3 +151,77 @@ def shock_ladder(book: Book, account: str | None = None, position: int | None = 
                 "liquidated": "; ".join(lost[:20]) + (f"; and {len(lost) - 20} more" if len(lost) > 20 else ""),
             })
     return pd.DataFrame.from_records(records)
+
+
+def book_of_columns(wallet_balance: Any, side: Any, size: Any, entry_price: Any, mark_price: Any, margin_mode: Any = "cross",
+                    margin: Any = 0.0, mmr: Any = DEFAULT_MMR, maint_amount: Any = 0.0, contract: Any = "linear",
+                    account: Any = None, rules: Any = "binance") -> Book:
+    """A book from columns of positions, as the core's cross functions take them (one value per position or one for all).
+
+    ``wallet_balance`` [settlement asset] is each account's (isolated margins
+    included, as a book's), the same on every row of an account; ``margin_mode``
+    is ``isolated`` or ``cross``; ``margin`` [settlement asset] the isolated
+    margin (ignored in cross); ``mmr`` a rate [decimal] per position (with its
+    ``maint_amount``), a tier table or a shipped table's name; ``account``
+    labels (None: one account). The other arguments are the core's. Positions
+    are named ``#1``, ``#2``... in their order. Bad input is an
+    :class:`~xlmargin.errors.InputError` naming the argument and row.
+    """
+    table = fm.tiers_of(mmr, maint_amount)
+    if isinstance(table, SizeScaledRate):
+        raise InputError("mmr", "a size-scaled schedule cannot be laddered here; give a rate or a tier table")
+    columns = dict(wallet_balance=wallet_balance, side=side, size=size, entry_price=entry_price, mark_price=mark_price,
+                   margin_mode=margin_mode, margin=margin, contract=contract, rules=rules, **fm.rate_args(mmr, maint_amount))
+    if account is not None:
+        columns["account"] = account
+    shape, _ = inp.shape_and_wrapper(columns)
+    if len(shape) > 1:
+        raise InputError("arguments", f"must be single values or one column of positions, not shape {shape}")
+    n = shape[0] if shape else 1
+    s, q, e, inverse = fm.position_args(side, size, entry_price, contract)
+    mode = np.char.lower(np.char.strip(np.asarray(margin_mode, dtype=str)))
+    unknown = ~np.isin(mode, ["isolated", "cross"])
+    if unknown.any():
+        raise InputError("margin_mode", "must be isolated or cross", int(np.argmax(unknown.ravel())) + 1 if unknown.ndim else None)
+    exchange_rules.flags(rules)  # an unknown rule set is named here, with its row
+    one = lambda values: np.broadcast_to(values, (n,)).copy()
+    positions = pd.DataFrame({
+        "account": one(np.asarray("account" if account is None else account, dtype=object)),
+        "symbol": [f"#{i + 1}" for i in range(n)],
+        "contract": one(np.where(inverse, "inverse", "linear")), "side": one(np.where(s > 0, "long", "short")),
+        "size": one(q), "entry_price": one(e), "mark_price": one(inp.positive("mark_price", mark_price)),
+        "margin_mode": one(mode), "isolated_margin": one(inp.non_negative("margin", margin)),
+        "tier_set": "", "rules": one(np.asarray(rules, dtype=object)),
+    })
+    empty = positions["account"].isna() | (positions["account"].astype(str).str.strip() == "")
+    if empty.any():
+        raise InputError("account", "is empty", int(np.argmax(empty)) + 1)
+    wallet = pd.Series(one(inp.finite("wallet_balance", wallet_balance)))
+    for name, values in (("wallet_balance", wallet), ("contract", positions["contract"])):
+        differs = values != values.groupby(positions["account"]).transform("first")
+        if differs.any():
+            raise InputError(name, "must be the same for every position of an account (cross margin shares it)",
+                             int(np.argmax(differs)) + 1)
+    accounts = pd.DataFrame({"account": positions["account"], "wallet_balance": wallet}).drop_duplicates("account")
+    try:
+        positions, accounts, _ = check_book(positions, accounts, names=("positions", "accounts", "tiers"), offset=1)
+    except BookError as exc:  # a backstop: the checks above name what a cell can get wrong
+        raise InputError("arguments", "; ".join(exc.problems)) from None
+    tiers = _tier_sets(positions, table, mmr, maint_amount, n)
+    return Book(positions, accounts, tiers, source="columns")
+
+
+def _tier_sets(positions: pd.DataFrame, table: Any, mmr: Any, maint_amount: Any, n: int) -> dict[str, TierTable]:
+    """Name each position's tier set in ``positions``: the table given, or a one-tier table per flat rate and amount."""
+    if table is not None:
+        positions["tier_set"] = "mmr"
+        return {"mmr": table}
+    rate = np.broadcast_to(inp.rate("mmr", mmr), (n,))
+    amount = np.broadcast_to(inp.non_negative("maint_amount", maint_amount), (n,))
+    tiers = {}
+    for r, a in set(zip(rate.tolist(), amount.tolist())) - {(DEFAULT_MMR, 0.0)}:  # the default needs no table
+        name = f"mmr {r:g}, maint_amount {a:g}"
+        # one tier; its max leverage (1 / (2 mmr), the review's assumption) plays no part in a ladder
+        tiers[name] = TierTable([0.0], [np.inf], [1 / (2 * r) if r > 0 else 1e6], [r], [a], meta={"name": name})
+        positions.loc[(rate == r) & (amount == a), "tier_set"] = name
+    return tiers

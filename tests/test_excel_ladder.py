@@ -1,0 +1,171 @@
+"""SHOCK_LADDER: the review's ladder over columns of positions, through both Excel hosts, checked by hand (SPEC W3, W5)."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from excel_hosts import HOSTS, OMIT, Ref, Shown
+
+from xlmargin.errors import InputError
+from xlmargin.excel.ladder import shock_ladder
+from xlmargin.review import Book, check_book
+from xlmargin.review import shock_ladder as review_ladder
+
+COLUMNS = ["account", "symbol", "contract", "side", "size", "entry_price", "mark_price", "margin_mode", "isolated_margin",
+           "tier_set"]
+
+
+def column(values):
+    return Ref.of(list(values))
+
+
+def ladder_cells(host, *args):
+    """SHOCK_LADDER's spilled range as a table (header row first)."""
+    cells = HOSTS[host].shown("SHOCK_LADDER", *args)
+    assert not isinstance(cells[0][0], Shown), cells
+    return pd.DataFrame(cells[1:], columns=cells[0]).set_index("move_pct")
+
+
+# ------------------------------------------------------------------ by hand
+W3 = {"side": ["long", "long"], "size": [0.04, 0.8], "entry": [50_000, 2_500], "mark": [51_000, 2_200]}
+
+
+@pytest.mark.parametrize("host", sorted(HOSTS))
+def test_w3_cross_the_whole_account_goes_between_minus_5_and_minus_10(host):
+    # equity(x) = 500 + 0.04 (51,000 (1+x) - 50,000) + 0.8 (2,200 (1+x) - 2,500) = 300 + 3,800 x
+    # MM(x) = 0.005 (2,040 + 1,760) (1+x) = 19 (1+x): equal at x = -281 / 3,781 = -7.43 %
+    ladder = ladder_cells(host, 500, column(W3["side"]), column(W3["size"]), column(W3["entry"]), column(W3["mark"]))
+    assert ladder.loc[0.0, "equity"] == pytest.approx(300) and ladder.loc[0.0, "maint_margin"] == pytest.approx(19)
+    assert ladder.loc[-5.0, "equity"] == pytest.approx(300 - 190)
+    assert ladder.loc[-5.0, "margin_left"] == pytest.approx(110 - 19 * 0.95)
+    assert ladder.loc[-5.0, "margin_ratio"] == pytest.approx(19 * 0.95 / 110)
+    assert ladder.loc[-5.0, "positions_liquidated"] == 0 and ladder.loc[-5.0, "liquidated"] == ""
+    assert ladder.loc[-10.0, "positions_liquidated"] == 2 and ladder.loc[-10.0, "equity"] == 0
+    assert ladder.loc[-10.0, "deficit"] == pytest.approx(min(0, 300 - 380))
+    assert ladder.loc[-10.0, "liquidated"] == "cross account account"
+    assert ladder.loc[-10.0, "margin_ratio"] == Shown("#N/A")  # nothing open
+    assert list(ladder.index[:2]) == [-100.0, -95.0] and ladder.index[-1] == 100.0  # to zero, up to 2x by default
+
+
+def test_w3_isolated_eth_is_lost_already_and_btc_between_minus_10_and_minus_15():
+    # ETH: 200 + 0.8 (2,200 - 2,500) = -40 < MM: lost at the marks. BTC: 240 + 2,040 x = 10.2 (1+x) at x = -11.32 %
+    ladder = shock_ladder(500, W3["side"], W3["size"], W3["entry"], W3["mark"], "isolated", 200, step=0.05, up_to=1.1)
+    ladder = ladder.set_index("move_pct")
+    assert ladder.loc[0.0, "equity"] == pytest.approx(340)  # 100 spare + 200 BTC margin + 40 profit (W3)
+    assert ladder.loc[0.0, "positions_liquidated"] == 1 and ladder.loc[0.0, "liquidated"] == "account #2 long (isolated)"
+    assert ladder.loc[-10.0, "equity"] == pytest.approx(100 + 240 - 204)
+    assert ladder.loc[-10.0, "maint_margin"] == pytest.approx(10.2 * 0.9)
+    assert ladder.loc[-15.0, "equity"] == pytest.approx(100) and ladder.loc[-15.0, "positions_liquidated"] == 2
+
+
+W5 = {"side": ["short", "short", "short", "long"], "size": [30, 10_000, 2_000, 0.04], "price": [100, 0.10, 0.50, 50_000],
+      "mmr": [0.01, 0.01, 0.01, 0.005]}
+
+
+@pytest.mark.parametrize("host", sorted(HOSTS))
+def test_w5_shorts_in_cross_a_rise_liquidates_them_all(host):
+    # every price x higher: equity = 1,000 - 5,000 x + 2,000 x = 1,000 - 3,000 x; MM = 60 (1+x): equal at x = +30.7 %
+    price = column(W5["price"])
+    ladder = ladder_cells(host, 1_000, column(W5["side"]), column(W5["size"]), price, price, OMIT, OMIT,
+                          column(W5["mmr"]), OMIT, OMIT, OMIT, OMIT, 0.05, 1.5)
+    assert ladder.loc[30.0, "equity"] == pytest.approx(100) and ladder.loc[30.0, "maint_margin"] == pytest.approx(78)
+    assert ladder.loc[30.0, "positions_liquidated"] == 0
+    assert ladder.loc[35.0, "positions_liquidated"] == 4 and ladder.loc[35.0, "deficit"] == pytest.approx(-50)
+    assert ladder.loc[-50.0, "positions_liquidated"] == 0  # a fall only helps the shorts: 1,000 + 1,500 left
+    assert ladder.loc[-50.0, "equity"] == pytest.approx(2_500)
+
+
+def test_w5_the_alt1_short_isolated_goes_alone_between_5_and_10_percent_up():
+    # ALT1 isolated with 300: 300 - 3,000 x = 30 (1+x) at x = +8.91 % (W5: 108.91); the cross rest is hedged:
+    # 700 + 0 x against 30 (1+x), alive to +2,233 %
+    mode = ["isolated", "cross", "cross", "cross"]
+    ladder = shock_ladder(1_000, W5["side"], W5["size"], W5["price"], W5["price"], mode, [300, 0, 0, 0], W5["mmr"],
+                          step=0.05, up_to=1.5).set_index("move_pct")
+    assert ladder.loc[5.0, "positions_liquidated"] == 0 and ladder.loc[5.0, "equity"] == pytest.approx(700 + 300 - 150)
+    assert ladder.loc[10.0, "liquidated"] == "account #1 short (isolated)"
+    assert ladder.loc[10.0, "equity"] == pytest.approx(700) and ladder.loc[50.0, "positions_liquidated"] == 1
+
+
+# ------------------------------------------------------------------ the same as the review's
+def test_the_excel_ladder_is_the_reviews_on_the_same_book():
+    """Two accounts, isolated and cross, long and short, a shipped tier table: cell for cell the review's ladder."""
+    rows = [["a", "BTCUSDT", "linear", "long", 0.5, 60_000, 58_000, "cross", None, "binance_usdm_btcusdt"],
+            ["a", "BTCUSDT", "linear", "short", 0.2, 55_000, 58_000, "isolated", 600, "binance_usdm_btcusdt"],
+            ["b", "BTCUSDT", "linear", "short", 1.5, 57_000, 58_000, "cross", None, "binance_usdm_btcusdt"],
+            ["b", "BTCUSDT", "linear", "long", 0.1, 59_000, 58_000, "isolated", 300, "binance_usdm_btcusdt"]]
+    positions = pd.DataFrame(rows, columns=COLUMNS)
+    accounts = pd.DataFrame({"account": ["a", "b"], "wallet_balance": [5_000.0, 4_000.0], "settlement_asset": ["USDT", "USDT"]})
+    book = Book(*check_book(positions, accounts))
+    expected = review_ladder(book, step=0.025, up_to=1.6)
+    got = shock_ladder([5_000, 5_000, 4_000, 4_000], positions["side"].tolist(), positions["size"].tolist(),
+                       positions["entry_price"].tolist(), positions["mark_price"].tolist(), positions["margin_mode"].tolist(),
+                       [0, 600, 0, 300], "binance_usdm_btcusdt", account=positions["account"].tolist(), step=0.025, up_to=1.6)
+    assert expected["positions_liquidated"].nunique() > 2  # the move liquidates things on both sides
+    numbers = ["move_pct", "equity", "margin_left", "maint_margin", "margin_ratio", "deficit", "positions_liquidated"]
+    np.testing.assert_allclose(got[numbers].to_numpy(float), expected[numbers].to_numpy(float), rtol=1e-12)
+    # the positions are named by their row in Excel, by symbol in the book
+    assert got["liquidated"].str.replace(r"#\d", "BTCUSDT", regex=True).tolist() == expected["liquidated"].tolist()
+
+
+@pytest.mark.parametrize("host", sorted(HOSTS))
+def test_blank_rows_are_skipped_and_the_ladder_keeps_its_own_rows(host):
+    """Three positions in four rows and a three-step ladder: the ladder is not spaced out like a column of positions."""
+    side, size = column(["long", None, "long", "short"]), column([0.1, None, 0.2, 0.1])
+    price = column([50_000, None, 50_000, 50_000])
+    cells = HOSTS[host].shown("SHOCK_LADDER", 10_000, side, size, price, price, OMIT, OMIT, OMIT, OMIT, OMIT, OMIT, OMIT, 0.5, 1)
+    assert [row[0] for row in cells] == ["move_pct", -100.0, -50.0, 0.0]
+
+
+# ------------------------------------------------------------------ bad input, named
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((500, "long", 0.1, 50_000, 51_000, ["cross", "iso"]), {}, r"margin_mode must be isolated or cross \(row 2\)"),
+    (([500, 600], "long", 0.1, 50_000, 51_000), {}, r"wallet_balance must be the same for every position.* \(row 2\)"),
+    ((500, "long", 0.1, 50_000, 51_000), {"contract": ["linear", "inverse"]}, r"contract must be the same"),
+    ((500, "long", 0.1, 50_000, 51_000), {"step": 0}, r"step must be in \(0, 1\]"),
+    ((500, "long", 0.1, 50_000, 51_000), {"up_to": 0.5}, r"up_to .* at least 1"),
+    ((500, "long", 0.1, 50_000, 51_000), {"step": [0.1, 0.2]}, r"step must be one number"),
+    ((500, "long", 0.1, 50_000, 51_000), {"mmr": "deribit_btc"}, r"mmr a size-scaled schedule"),
+    ((500, "long", 0.1, 50_000, 51_000), {"rules": ["binance", "nyse"]}, r"rules must be one of"),
+    ((500, "long", [0.1, -1], 50_000, 51_000), {}, r"size .* \(row 2\)"),
+])
+def test_bad_input_names_the_argument_and_row(args, kwargs, message):
+    with pytest.raises(InputError) as info:
+        shock_ladder(*args, **kwargs)
+    text = f"{info.value.argument} {info.value.reason}" + (f" (row {info.value.row})" if info.value.row else "")
+    assert re.search(message, text), text
+
+
+@pytest.mark.parametrize("host", sorted(HOSTS))
+def test_one_position_alone_moves_w5_alt1_pumps_and_takes_the_cross_account(host):
+    # W5: only ALT1 moves, the rest at entry. Equity = 1,000 - 30 * 100 x; MM = 0.3 (1+x) * 100 + 10 + 10 + 10
+    # = 60 + 30 x: equal at x = 940 / 3,030 = +31.02 % (W5: LP 131.02); at +30 % equity 100, MM 69 (W5)
+    price = column(W5["price"])
+    ladder = ladder_cells(host, 1_000, column(W5["side"]), column(W5["size"]), price, price, OMIT, OMIT,
+                          column(W5["mmr"]), OMIT, OMIT, OMIT, OMIT, 0.05, 1.5, 1)
+    assert ladder.loc[30.0, "equity"] == pytest.approx(100) and ladder.loc[30.0, "maint_margin"] == pytest.approx(69)
+    assert ladder.loc[30.0, "positions_liquidated"] == 0
+    assert ladder.loc[35.0, "positions_liquidated"] == 4 and ladder.loc[35.0, "liquidated"] == "cross account account"
+    # a fall of ALT1 alone only helps the short: 1,000 + 3,000 x 0.5 at -50 %
+    assert ladder.loc[-50.0, "equity"] == pytest.approx(2_500)
+
+
+def test_one_position_is_the_reviews_position_ladder():
+    rows = [["a", "BTCUSDT", "linear", "long", 0.5, 60_000, 58_000, "cross", None, ""],
+            ["a", "ETHUSDT", "linear", "short", 4.0, 2_900, 3_000, "cross", None, ""],
+            ["b", "BTCUSDT", "linear", "long", 0.1, 59_000, 58_000, "isolated", 300, ""]]
+    positions = pd.DataFrame(rows, columns=COLUMNS)
+    accounts = pd.DataFrame({"account": ["a", "b"], "wallet_balance": [3_000.0, 1_000.0], "settlement_asset": ["USDT", "USDT"]})
+    expected = review_ladder(Book(*check_book(positions, accounts)), position=1, step=0.1, up_to=1.5)
+    got = shock_ladder([3_000, 3_000, 1_000], ["long", "short", "long"], [0.5, 4.0, 0.1], [60_000, 2_900, 59_000],
+                       [58_000, 3_000, 58_000], ["cross", "cross", "isolated"], [0, 0, 300], account=["a", "a", "b"],
+                       step=0.1, up_to=1.5, position=2)
+    numbers = ["move_pct", "equity", "margin_left", "maint_margin", "margin_ratio", "deficit", "positions_liquidated"]
+    np.testing.assert_allclose(got[numbers].to_numpy(float), expected[numbers].to_numpy(float), rtol=1e-12)
+    assert (got["positions_liquidated"] > 0).any()
+
+
+@pytest.mark.parametrize("position", [0, 4, 1.5, [1, 2]])
+def test_a_position_outside_the_positions_is_named(position):
+    with pytest.raises(InputError, match="position"):
+        shock_ladder(500, "long", [0.1, 0.2, 0.3], 50_000, 51_000, position=position)
