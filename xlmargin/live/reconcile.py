@@ -147,3 +147,14 @@ def _mark_timing(book: Book, inverse: np.ndarray) -> np.ndarray:
     cross = (p["margin_mode"] == "cross").to_numpy()
     per_account = pd.Series(np.where(cross, moved, 0.0)).groupby(p["account"].to_numpy()).transform("sum").abs().to_numpy()
     return np.where(cross, per_account, 0.0)
+
+
+def summary_lines(table: pd.DataFrame) -> list[str]:
+    """One line per position of a reconciliation table, for the command line."""
+    lines = []
+    for row in table.itertuples(index=False):
+        theirs = "none" if np.isnan(row.exchange_liq_price) else f"{row.exchange_liq_price:,.8g}"
+        gap = "" if np.isnan(row.difference) else f", {row.difference:+,.6g} ({row.difference_ticks:+,.1f} ticks, {row.difference_pct:+.4f} %)"
+        lines.append(f"{row.account} {row.symbol} {row.side} {row.margin_mode}: xlmargin {row.xlmargin_liq_price:,.8g}, "
+                     f"exchange {theirs}{gap}: {row.status}")
+    return lines
