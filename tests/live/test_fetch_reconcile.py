@@ -69,3 +69,20 @@ def test_exchange_gave_none(recorded, keys_in_env):
     live.positions.loc[0, "exchange_liq_price"] = float("nan")  # as Binance reports "0" for some cross and hedge positions
     row = reconcile(live).iloc[0]
     assert row.status == "exchange gave none" and row.xlmargin_liq_price > 0
+
+
+def test_bybit_unified_cross_linear_exchange_gave_none(recorded, keys_in_env):
+    server = recorded("bybit")
+    live = fetch_book("bybit", api_url=server.url)
+    assert not server.unrouted
+    assert any(r["headers"].get("X-BAPI-API-KEY") == FAKE_KEY for r in server.requests)
+    p = live.positions.iloc[0]
+    assert (p.symbol, p.side, p["size"], p.margin_mode, p.rules) == ("LTC/USDT:USDT", "long", 1.2, "cross", "bybit_uta")
+    assert live.accounts.wallet_balance.iloc[0] == 3322.25896609  # the USDT walletBalance of the unified account
+    row = reconcile(live).iloc[0]
+    # Bybit reported liqPrice "" for this cross long. By hand, with the USDT wallet and the 1 % tier:
+    # LP = (W - q*E) / (q*mmr - q) = (3322.25896609 - 1.2*64.59947917) / (1.2*0.01 - 1.2) < 0: no price can liquidate it.
+    assert (3322.25896609 - 1.2 * 64.59947917) / (1.2 * 0.01 - 1.2) < 0
+    assert row.status == "exchange gave none" and row.xlmargin_liq_price != row.xlmargin_liq_price  # NaN: none either
+    second = fetch_book("bybit", api_url=server.url).positions.mark_price.iloc[0]
+    assert (p.mark_price, second) == (71.1, 71.45)  # the ticker's mark moved between the two polls

@@ -35,7 +35,7 @@ from .exchange import ContractNotModelled, ExchangeError, calling, connect, requ
 from .keys import Keys, find_keys
 
 RULES_BY_EXCHANGE = {
-    "binance": "binance", "binanceusdm": "binance", "binancecoinm": "binance", "bybit": "bybit", "okx": "okx",
+    "binance": "binance", "binanceusdm": "binance", "binancecoinm": "binance", "bybit": "bybit_uta", "okx": "okx",
     "gate": "gate", "gateio": "gate", "bitmex": "bitmex", "hyperliquid": "hyperliquid", "deribit": "deribit",
 }
 """ccxt exchange id -> xlmargin rule set; others are reviewed under ``binance`` (said in ``rules_note``)."""
@@ -109,11 +109,11 @@ def fetch_book(exchange: str, account: str | None = None, symbols: list[str] | N
     tiers, notes = _tiers(ex, markets, keys, now)
     marks = _marks(ex, markets, keys)
     name = account or exchange
-    positions = pd.DataFrame([_position(ex, p, markets[p["symbol"]], name, marks, tiers, now) for p in raw],
+    rules = rule_set(exchange, balance)
+    positions = pd.DataFrame([_position(ex, p, markets[p["symbol"]], name, marks, tiers, rules) for p in raw],
                              columns=POSITION_ORDER)
     accounts = wallet_balances(ex, balance, positions, raw)
-    rules = RULES_BY_EXCHANGE.get(exchange)
-    if rules is None:
+    if exchange not in RULES_BY_EXCHANGE:
         notes.append(f"{exchange} has no rule set of its own in xlmargin: its positions are reviewed under Binance's")
     frame = pd.concat(tiers.values(), ignore_index=True) if tiers else pd.DataFrame(columns=TIER_ORDER)
     return LiveBook(positions, accounts, frame, exchange, now.strftime("%Y-%m-%dT%H:%M:%SZ"), notes)
@@ -166,22 +166,41 @@ def tier_set_name(exchange_id: str, market: dict, now: dt.datetime) -> str:
     return re.sub(r"[^a-z0-9]+", "_", f"{exchange_id}_{market['id']}".lower()) + f"_{now:%Y-%m-%d}"
 
 
-def _marks(ex: Any, markets: dict, keys: Keys) -> dict[str, tuple[float, str]]:
-    """Each market's mark price now, with its time (ISO 8601): ``fetch_mark_price`` where the exchange has it."""
-    if not ex.has.get("fetchMarkPrice"):
-        return {}
+def _marks(ex: Any, markets: dict, keys: Keys) -> dict[str, tuple[float, str, float]]:
+    """Each market's mark price now, its time (ISO 8601) and last funding rate: ``fetch_mark_price``, else the ticker."""
+    import ccxt
+
     out = {}
     for symbol in markets:
-        with calling(ex, f"the mark price of {symbol}", keys):
-            ticker = ex.fetch_mark_price(symbol)
-        price = ticker.get("markPrice") or (ticker.get("info") or {}).get("markPrice")
+        ticker = None
+        if ex.has.get("fetchMarkPrice"):
+            try:
+                with calling(ex, f"the mark price of {symbol}", keys):
+                    ticker = ex.fetch_mark_price(symbol)
+            except ExchangeError as exc:
+                if not isinstance(exc.__context__, ccxt.NotSupported):
+                    raise
+        if ticker is None and ex.has.get("fetchTicker"):
+            with calling(ex, f"the ticker of {symbol}", keys):
+                ticker = ex.fetch_ticker(symbol)
+        info = (ticker or {}).get("info") or {}
+        price = (ticker or {}).get("markPrice") or info.get("markPrice")
         if price:
-            rate = (ticker.get("info") or {}).get("lastFundingRate")
-            out[symbol] = (float(price), ticker.get("datetime") or "", float(rate) if rate not in (None, "") else math.nan)
+            rate = info.get("lastFundingRate", info.get("fundingRate"))
+            stamp = ticker.get("datetime") or ex.iso8601(ex.milliseconds())
+            out[symbol] = (float(price), stamp, float(rate) if rate not in (None, "") else math.nan)
     return out
 
 
-def _position(ex: Any, p: dict, market: dict, account: str, marks: dict, tiers: dict, now: dt.datetime) -> dict:
+def rule_set(exchange_id: str, balance: dict) -> str:
+    """The rule set of the account's positions: by exchange, and for Bybit by account type (unified or classic)."""
+    if exchange_id == "bybit":
+        listed = (((balance.get("info") or {}).get("result") or {}).get("list") or [{}])[0]
+        return "bybit_uta" if listed.get("accountType") == "UNIFIED" else "bybit"
+    return RULES_BY_EXCHANGE.get(exchange_id, "binance")
+
+
+def _position(ex: Any, p: dict, market: dict, account: str, marks: dict, tiers: dict, rules: str) -> dict:
     size = abs(float(p["contracts"])) * float(market.get("contractSize") or 1)
     reported = p.get("liquidationPrice")
     mark, mark_time, funding_rate = marks.get(p["symbol"], (p.get("markPrice"), p.get("datetime") or "", math.nan))
@@ -191,7 +210,7 @@ def _position(ex: Any, p: dict, market: dict, account: str, marks: dict, tiers: 
         "side": p["side"], "size": size, "entry_price": p["entryPrice"], "mark_price": mark,
         "margin_mode": p.get("marginMode") or "cross", "isolated_margin": isolated_margin(ex.id, p),
         "tier_set": tiers[p["symbol"]]["tier_set"].iloc[0] if p["symbol"] in tiers else "",
-        "leverage": p.get("leverage"), "rules": RULES_BY_EXCHANGE.get(ex.id, "binance"), "mark_time": mark_time,
+        "leverage": p.get("leverage"), "rules": rules, "mark_time": mark_time,
         "mark_source": f"{ex.id} mark price" + ("" if p["symbol"] in marks else " (with the position)"),
         "exchange_liq_price": float(reported) if reported and float(reported) > 0 else math.nan,
         "exchange_mark_price": p.get("markPrice"), "price_tick": _tick(ex, tick),
@@ -230,7 +249,8 @@ def wallet_balances(ex: Any, balance: dict, positions: pd.DataFrame, raw: list[d
 
     Binance USDⓈ-M: ``totalWalletBalance`` (USDT, or every margin asset in USD in
     multi-assets mode, as Binance computes cross liquidation); Binance COIN-M: the
-    asset's ``walletBalance``. Elsewhere ccxt's ``total`` less the positions' uPnL.
+    asset's ``walletBalance``; Bybit: the coin's ``walletBalance``; OKX: the currency's
+    ``cashBal``. Elsewhere ccxt's ``total`` less the positions' uPnL.
     """
     rows = []
     for account, group in positions.groupby("account", sort=False):
@@ -240,6 +260,8 @@ def wallet_balances(ex: Any, balance: dict, positions: pd.DataFrame, raw: list[d
             wallet = float(info["totalWalletBalance"])
         elif ex.id.startswith("binance") and isinstance(info.get("assets"), list):
             wallet = next(float(a["walletBalance"]) for a in info["assets"] if a.get("asset") == asset)
+        elif ex.id in WALLET_FIELDS and _coin_entry(ex.id, info, asset) is not None:
+            wallet = float(_coin_entry(ex.id, info, asset)[WALLET_FIELDS[ex.id][1]])
         else:
             upnl = sum(float(p.get("unrealizedPnl") or 0) for p in raw if p["symbol"] in set(group["symbol"]))
             total = (balance.get("total") or {}).get(asset)
@@ -248,3 +270,17 @@ def wallet_balances(ex: Any, balance: dict, positions: pd.DataFrame, raw: list[d
             wallet = float(total) - upnl
         rows.append({"account": account, "wallet_balance": wallet, "settlement_asset": asset})
     return pd.DataFrame(rows, columns=["account", "wallet_balance", "settlement_asset"])
+
+
+WALLET_FIELDS = {"bybit": ("coin", "walletBalance"), "okx": ("details", "cashBal")}
+"""Where the wallet (balance before uPnL) of each coin sits in the exchange's balance answer."""
+
+
+def _coin_entry(exchange_id: str, info: dict, asset: str) -> dict | None:
+    rows = (info.get("result") or {}).get("list") if exchange_id == "bybit" else info.get("data")
+    key, _ = WALLET_FIELDS[exchange_id]
+    for row in rows or []:
+        for entry in row.get(key) or []:
+            if (entry.get("coin") or entry.get("ccy")) == asset:
+                return entry
+    return None
