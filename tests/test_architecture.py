@@ -20,7 +20,7 @@ MAY_IMPORT = {
     "review": {"__init__", "core", "errors", "files"},
     "excel": {"__init__", "core", "errors", "files"},
     "workbooks": {"__init__", "core", "excel", "errors", "files"},
-    "report": {"__init__", "review", "core", "errors", "files"},
+    "report": {"__init__", "review", "core", "errors", "files", "live"},
     "cli": {"__init__", "core", "review", "excel", "workbooks", "report", "errors", "files", "live"},
     "live": {"__init__", "core", "review", "errors", "files"},
     "__main__": {"cli"},

@@ -86,3 +86,14 @@ def test_bybit_unified_cross_linear_exchange_gave_none(recorded, keys_in_env):
     assert row.status == "exchange gave none" and row.xlmargin_liq_price != row.xlmargin_liq_price  # NaN: none either
     second = fetch_book("bybit", api_url=server.url).positions.mark_price.iloc[0]
     assert (p.mark_price, second) == (71.1, 71.45)  # the ticker's mark moved between the two polls
+
+
+def test_the_report_has_a_reconciliation_section_only_for_a_book_with_exchange_prices(recorded, keys_in_env):
+    from xlmargin.report.content import report_parts
+    from xlmargin.review import evaluate, sample_book
+
+    server = recorded("binanceusdm")
+    parts = report_parts(evaluate(fetch_book("binanceusdm", api_url=server.url).book()))
+    tables = [p for p in parts if getattr(p, "title", "").startswith("Liquidation prices reconciled")]
+    assert len(tables) == 1 and tables[0].frame.status.tolist() == ["explained: funding"]
+    assert not any(getattr(p, "title", "").startswith("Liquidation prices reconciled") for p in report_parts(evaluate(sample_book())))

@@ -35,14 +35,19 @@ import numpy as np
 import pandas as pd
 
 from ..core import formulas as fm
-from ..review import Book, evaluate
+from ..review import Book, RiskResult, evaluate
 
+HAS_EXCHANGE_PRICES = "exchange_liq_price"
+"""A book whose positions carry this column can be reconciled (the report adds its section then)."""
 COLUMNS = ["account", "symbol", "side", "margin_mode", "rules", "xlmargin_liq_price", "exchange_liq_price", "difference",
            "difference_ticks", "difference_pct", "wallet_gap", "status"]
 
 
-def reconcile(book: Book | object) -> pd.DataFrame:
+def reconcile(book: Book | object, result: RiskResult | None = None) -> pd.DataFrame:
     """The reconciliation table of a book (a :class:`~xlmargin.review.Book` or a :class:`~xlmargin.live.LiveBook`).
+
+    ``result``, the book's :func:`~xlmargin.review.evaluate` if already computed
+    (the report passes it), saves one evaluation.
 
     Returns
     -------
@@ -74,7 +79,7 @@ def reconcile(book: Book | object) -> pd.DataFrame:
     if hasattr(book, "book") and callable(book.book):
         book = book.book()
     positions = book.positions
-    ours = evaluate(book).positions["liq_price"].to_numpy(dtype=float)
+    ours = (result or evaluate(book)).positions["liq_price"].to_numpy(dtype=float)
     theirs = pd.to_numeric(positions.get("exchange_liq_price", pd.Series(np.nan, index=positions.index)), errors="coerce")
     theirs = theirs.where(theirs > 0).to_numpy(dtype=float)
     tick = _column(positions, "price_tick")
