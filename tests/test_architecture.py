@@ -18,7 +18,7 @@ MAY_IMPORT = {
     "files": {"errors"},
     "core": {"errors"},
     "review": {"__init__", "core", "errors", "files"},
-    "excel": {"__init__", "core", "errors", "files"},
+    "excel": {"__init__", "core", "errors", "files", "live"},
     "workbooks": {"__init__", "core", "excel", "errors", "files"},
     "report": {"__init__", "review", "core", "errors", "files", "live"},
     "cli": {"__init__", "core", "review", "excel", "workbooks", "report", "errors", "files", "live"},

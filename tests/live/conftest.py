@@ -11,9 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from server import RecordedExchange  # noqa: E402
 
-FAKE_KEY = "FAKEapiKEY0123456789xlmargin"
-FAKE_SECRET = "FAKEsecretABCDEFxlmargin9876"
-FAKE_PASSWORD = "FAKEpassPHRASE42"
+from live_helpers import FAKE_KEY, FAKE_PASSWORD, FAKE_SECRET  # noqa: E402
 
 
 @pytest.fixture
@@ -46,10 +44,3 @@ def refused_url():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}"
-
-
-def assert_no_keys(*texts) -> None:
-    for text in texts:
-        text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-        for secret in (FAKE_KEY, FAKE_SECRET, FAKE_PASSWORD):
-            assert secret not in text, "a credential leaked into an output"

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FAKE_KEY, FAKE_PASSWORD, FAKE_SECRET, assert_no_keys
+from live_helpers import FAKE_KEY, FAKE_PASSWORD, FAKE_SECRET, assert_no_keys
 
 ROOT = Path(__file__).parents[2]
 

@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from conftest import FAKE_KEY, assert_no_keys  # noqa: E402
+from live_helpers import FAKE_KEY, assert_no_keys  # noqa: E402
 
 from xlmargin.live import fetch_book  # noqa: E402
 from xlmargin.live.reconcile import reconcile  # noqa: E402

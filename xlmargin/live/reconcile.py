@@ -31,6 +31,8 @@ ticks (``price_tick``) and in %, and a status:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -61,8 +63,10 @@ def reconcile(book: Book | object, result: RiskResult | None = None) -> pd.DataF
     Examples
     --------
     A cross long of 0.009 BTC at 67,445.9 with a 25.7247 USDT wallet (Binance's
-    recorded position, mmr 0.4 %): xlmargin's price
-    ``(25.7247 - 0.009 x 67445.9) / (0.009 x 0.004 - 0.009)`` is 64,846.99.
+    recorded position) in a book that names no tier table: at the default 0.5 %
+    rate xlmargin's price is ``(25.7247 - 0.009 x 67445.9) / (0.009 x 0.005 - 0.009)``
+    = 64,912.16, 65 above Binance's 64,846.99 (which used its 0.4 % tier): no funding,
+    fee or mark timing covers that, so it is "unexplained" (the missing tier table is).
 
     >>> import pandas as pd
     >>> from xlmargin.review import Book
@@ -73,8 +77,8 @@ def reconcile(book: Book | object, result: RiskResult | None = None) -> pd.DataF
     >>> from xlmargin.review import check_book
     >>> p2, a2, t = check_book(p, a)
     >>> row = reconcile(Book(p2, a2, t)).iloc[0]
-    >>> round(row.xlmargin_liq_price, 2), row.status
-    (64846.99, 'agrees')
+    >>> round(float(row.xlmargin_liq_price), 2), row.status
+    (64912.16, 'unexplained')
     """
     if hasattr(book, "book") and callable(book.book):
         book = book.book()
@@ -163,3 +167,63 @@ def summary_lines(table: pd.DataFrame) -> list[str]:
         lines.append(f"{row.account} {row.symbol} {row.side} {row.margin_mode}: xlmargin {row.xlmargin_liq_price:,.8g}, "
                      f"exchange {theirs}{gap}: {row.status}")
     return lines
+
+
+def reconcile_liq_price(side: Any, size: Any, entry_price: Any, mark_price: Any, margin_mode: Any, margin: Any,
+                        wallet_balance: Any, exchange_liq_price: Any, tick: Any = np.nan, mmr: Any = 0.005,
+                        contract: Any = "linear", rules: Any = "binance", account: Any = None) -> pd.DataFrame:
+    """Reconcile position columns with the exchange's reported liquidation prices (RECONCILE_LIQ_PRICE in Excel).
+
+    Parameters
+    ----------
+    side, size, entry_price, mark_price : column
+        The positions, in the glossary's units (size: base asset for linear, quote for inverse).
+    margin_mode : column of {"isolated", "cross"}
+        Each position's margin mode.
+    margin : column
+        Isolated margin of each isolated position [settlement asset]; ignored in cross.
+    wallet_balance : float or column
+        The account's wallet balance before uPnL [settlement asset] (the first value of each account).
+    exchange_liq_price : column
+        What the exchange reports [quote per base]; 0 or empty for none.
+    tick : float or column
+        The price step [quote per base], for the difference in ticks; NaN: none.
+    mmr : float or TierTable
+        Maintenance margin rate [decimal], or a tier table for every position.
+    contract : {"linear", "inverse"}
+        The contract kind (one account: one kind).
+    rules : str
+        The exchange rule set (:mod:`xlmargin.core.rules`).
+    account : column, optional
+        Each position's account (default: all in one account).
+
+    Returns
+    -------
+    DataFrame
+        ``xlmargin_liq_price``, ``exchange_liq_price``, ``difference``, ``difference_ticks``,
+        ``difference_pct``, ``status`` per position (NaN: no price); see :func:`reconcile`.
+
+    Examples
+    --------
+    >>> reconcile_liq_price(["long"], [0.009], [67445.9], [67502.69], ["cross"], [0.0], 25.72470371, [64846.9875379],
+    ...                     0.1, 0.004).status.tolist()
+    ['agrees']
+    """
+    from ..core.tiers import TierTable
+    from ..review import Book, check_book
+
+    n = len(np.atleast_1d(np.asarray(size, dtype=object)))
+    col = lambda v: np.broadcast_to(np.asarray(v, dtype=object), (n,)) if np.ndim(v) == 0 or len(np.atleast_1d(v)) == 1 else np.asarray(v, dtype=object)  # noqa: E731
+    table = mmr if isinstance(mmr, TierTable) else TierTable.from_rows([[0, np.inf, 1000, float(mmr), 0]])
+    accounts = col("account" if account is None else account)
+    positions = pd.DataFrame({
+        "account": accounts, "symbol": [f"position {i + 1}" for i in range(n)], "contract": col(contract), "side": col(side),
+        "size": col(size), "entry_price": col(entry_price), "mark_price": col(mark_price), "margin_mode": col(margin_mode),
+        "isolated_margin": col(margin), "tier_set": "sheet", "rules": col(rules), "exchange_liq_price": col(exchange_liq_price),
+        "price_tick": col(tick)})
+    positions["isolated_margin"] = np.where(positions["margin_mode"].astype(str).str.lower() == "cross", 0.0, positions["isolated_margin"])
+    wallets = pd.DataFrame({"account": accounts, "wallet_balance": col(wallet_balance)}).drop_duplicates("account")
+    tiers = table.to_frame().assign(tier_set="sheet")
+    p, a, t = check_book(positions, wallets, tiers, ("positions", "wallet_balance", "mmr"))
+    out = reconcile(Book(p, a, t))
+    return out[["xlmargin_liq_price", "exchange_liq_price", "difference", "difference_ticks", "difference_pct", "status"]]
