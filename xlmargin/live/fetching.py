@@ -141,10 +141,13 @@ def _modelled(ex: Any, position: dict) -> dict:
 
 def _tiers(ex: Any, markets: dict, keys: Keys, now: dt.datetime) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """One tier table per market, named ``<exchange>_<market id>_<YYYY-MM-DD>``."""
-    if not markets or not ex.has.get("fetchLeverageTiers"):
+    if not markets or not (ex.has.get("fetchLeverageTiers") or ex.has.get("fetchMarketLeverageTiers")):
         return {}, ([] if not markets else [f"{ex.id} offers no tier tables through ccxt: flat maintenance rates are used"])
     with calling(ex, "the leverage tiers", keys):
-        answer = ex.fetch_leverage_tiers(list(markets))
+        if ex.has.get("fetchLeverageTiers"):
+            answer = ex.fetch_leverage_tiers(list(markets))
+        else:  # one market at a time (OKX)
+            answer = {symbol: ex.fetch_market_leverage_tiers(symbol) for symbol in markets}
     tables = {}
     for symbol, market in markets.items():
         rows = answer.get(symbol) or []
@@ -230,14 +233,16 @@ def _tick(ex: Any, precision: Any) -> float:
 def isolated_margin(exchange_id: str, p: dict) -> float:
     """The margin of an isolated position before its uPnL [settlement asset]; 0 in cross.
 
-    Binance reports ``isolatedWallet`` (ccxt's ``collateral`` adds the uPnL); elsewhere
-    ccxt's ``collateral`` (the margin assigned to the position), else its initial margin.
+    Binance's ``isolatedWallet`` and OKX's ``margin`` (ccxt's ``collateral`` adds the uPnL
+    there); elsewhere ccxt's ``collateral`` (the margin assigned to the position), else its
+    initial margin.
     """
     if (p.get("marginMode") or "cross") != "isolated":
         return 0.0
     info = p.get("info") or {}
-    if exchange_id.startswith("binance") and info.get("isolatedWallet") is not None:
-        return float(info["isolatedWallet"])
+    own = next((field for prefix, field in ISOLATED_FIELDS.items() if exchange_id.startswith(prefix)), None)
+    if own and info.get(own) not in (None, ""):
+        return float(info[own])
     value = p.get("collateral") if p.get("collateral") is not None else p.get("initialMargin")
     if value is None:
         raise ExchangeError(f"{exchange_id} reported no margin for the isolated position in {p['symbol']}")
@@ -272,6 +277,8 @@ def wallet_balances(ex: Any, balance: dict, positions: pd.DataFrame, raw: list[d
     return pd.DataFrame(rows, columns=["account", "wallet_balance", "settlement_asset"])
 
 
+ISOLATED_FIELDS = {"binance": "isolatedWallet", "okx": "margin"}
+"""The field of the exchange's position that holds an isolated position's margin before uPnL."""
 WALLET_FIELDS = {"bybit": ("coin", "walletBalance"), "okx": ("details", "cashBal")}
 """Where the wallet (balance before uPnL) of each coin sits in the exchange's balance answer."""
 

@@ -9,17 +9,19 @@ ticks (``price_tick``) and in %, and a status:
 ``agrees``
     within one price tick.
 ``explained: funding``, ``explained: fees``, ``explained: mark timing``
-    not within a tick, but the *wallet gap* (the change of the margin behind the
-    position that would move xlmargin's price onto the exchange's: the price gap over
-    the price's sensitivity to that margin, measured by the review itself) is no
-    larger than that cause could make it, tested in this order:
+    not within a tick, but within a tick once that cause is allowed for: the price
+    difference is at most one tick plus the cause's amount times the price's
+    sensitivity to the margin behind the position (measured by the review itself).
+    The *wallet gap* is the difference in those terms: the change of that margin
+    that would move xlmargin's price onto the exchange's. Tested in this order:
 
     * funding: one funding payment at the last rate, ``|funding_rate| x notional``
-      (the exchange settles funding into the wallet; a balance read at another
-      moment may or may not hold it);
-    * fees: the fee to close at the taker rate, ``taker_fee x notional`` (some
-      exchanges hold it in the maintenance margin, and a fee charged between the
-      readings moves the wallet by about as much);
+      at the mark (the exchange settles funding into the wallet; a balance read at
+      another moment may or may not hold it);
+    * fees: the fee to close at the taker rate on the notional at the exchange's
+      liquidation price, ``taker_fee x notional`` (OKX, Gate and Bybit hold it in
+      the maintenance margin; a fee charged between the readings moves the wallet
+      by about as much);
     * mark timing (cross only): the change of the account's cross uPnL between the
       marks the exchange priced its positions at and the book's marks.
 ``unexplained``
@@ -88,15 +90,16 @@ def reconcile(book: Book | object, result: RiskResult | None = None) -> pd.DataF
     theirs = theirs.where(theirs > 0).to_numpy(dtype=float)
     tick = _column(positions, "price_tick")
     difference = ours - theirs
+    slope = _sensitivity(book, ours)
     with np.errstate(invalid="ignore", divide="ignore"):
         ticks = difference / tick
         pct = 100.0 * difference / theirs
-        gap = difference / _sensitivity(book, ours)
+        gap = difference / slope
     out = pd.DataFrame({c: positions[c] for c in ("account", "symbol", "side", "margin_mode")})
     out["rules"] = positions["rules"] if "rules" in positions else "binance"
     out["xlmargin_liq_price"], out["exchange_liq_price"], out["difference"] = ours, theirs, difference
     out["difference_ticks"], out["difference_pct"], out["wallet_gap"] = ticks, pct, gap
-    out["status"] = _status(book, ours, theirs, np.abs(difference), tick, np.abs(gap))
+    out["status"] = _status(book, ours, theirs, np.abs(difference), np.nan_to_num(tick), np.abs(slope))
     return out[COLUMNS]
 
 
@@ -129,19 +132,22 @@ def _sensitivity(book: Book, ours: np.ndarray) -> np.ndarray:
     return (moved - ours) / own_step
 
 
-def _status(book: Book, ours, theirs, difference, tick, gap) -> np.ndarray:
+def _status(book: Book, ours, theirs, difference, tick, slope) -> np.ndarray:
     p = book.positions
     q, mark = p["size"].to_numpy(float), p["mark_price"].to_numpy(float)
     inverse = (p["contract"] == "inverse").to_numpy()
-    notional = fm.notional(q, mark, inverse)
-    funding = np.abs(_column(p, "funding_rate")) * notional
-    fees = _column(p, "taker_fee") * notional
+    at_liquidation = np.where(np.isnan(theirs), mark, theirs)
+    funding = np.abs(_column(p, "funding_rate")) * fm.notional(q, mark, inverse)
+    fees = _column(p, "taker_fee") * fm.notional(q, at_liquidation, inverse)
     timing = _mark_timing(book, inverse)
-    status = np.select(
-        [np.isnan(theirs), np.isnan(ours), difference <= tick, gap <= funding, gap <= fees, gap <= timing],
-        ["exchange gave none", "xlmargin gives none", "agrees", "explained: funding", "explained: fees", "explained: mark timing"],
-        "unexplained")
-    return status
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # an inverse price moves as 1/(margin + ...): its sensitivity grows with the price squared; take the
+        # largest between the two prices (a linear price moves in proportion: the same everywhere)
+        slope = np.maximum(slope, np.where(inverse, slope * (theirs / ours) ** 2, slope))
+        covered = [difference <= tick + bound * slope for bound in (funding, fees, timing)]
+    return np.select([np.isnan(theirs), np.isnan(ours), difference <= tick, *covered],
+                     ["exchange gave none", "xlmargin gives none", "agrees", "explained: funding", "explained: fees",
+                      "explained: mark timing"], "unexplained")
 
 
 def _mark_timing(book: Book, inverse: np.ndarray) -> np.ndarray:
