@@ -121,3 +121,18 @@ def test_okx_hedge_mode_isolated_and_cross_inverse(recorded, keys_in_env, caplog
     # The cross position's recorded BTC balance is from another record (2021): the gap is 0.06 BTC, which no
     # funding, fee or mark timing covers, and reconcile says so rather than forcing agreement.
     assert table.status[1] == "unexplained" and abs(table.wallet_gap[1]) > 0.05
+
+
+def test_gate_isolated_linear(recorded, keys_in_env):
+    server = recorded("gate")
+    live = fetch_book("gate", api_url=server.url)
+    assert not server.unrouted
+    p = live.positions.iloc[0]
+    assert (p.margin_mode, p.contract, p["size"], p.isolated_margin, p.taker_fee) == ("isolated", "linear", 0.1, 1.49257625, 0.00075)
+    row = reconcile(live).iloc[0]
+    # By hand (isolated linear long, 1 contract x 0.1 LTC, mmr 1 %): LP = (margin - q*E) / (q*mmr - q)
+    by_hand = (1.49257625 - 0.1 * 74.35) / (0.1 * 0.01 - 0.1)
+    assert row.xlmargin_liq_price == pytest.approx(by_hand, rel=1e-12)
+    # Gate counts the fee to close (its taker 0.075 %) in the maintenance margin: (margin - q*E) / (q*(mmr + fee) - q)
+    assert round((1.49257625 - 0.1 * 74.35) / (0.1 * (0.01 + 0.00075) - 0.1), 2) == 60.07 == row.exchange_liq_price
+    assert row.status == "explained: fees"

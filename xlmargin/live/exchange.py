@@ -19,7 +19,7 @@ from ..errors import FailedError, InputError, require_extra
 from .keys import Keys, guard_logs, redact
 
 URL_VARIABLE = "XLMARGIN_EXCHANGE_URL"
-MARKET_TYPES = {"bybit": ["linear", "inverse"], "okx": ["swap", "future"]}
+MARKET_TYPES = {"bybit": ["linear", "inverse"], "okx": ["swap", "future"], "gate": ["swap"]}
 """The markets loaded where ccxt would load every kind (spot and options too): the futures and swaps a book holds."""
 
 
@@ -53,6 +53,7 @@ def connect(exchange_id: str, keys: Keys | None = None, api_url: str | None = No
     exchange.has = dict(exchange.has, fetchCurrencies=False)  # coins' deposit networks: not needed for a margin book
     if exchange_id in MARKET_TYPES:
         exchange.options["fetchMarkets"] = {**exchange.options.get("fetchMarkets", {}), "types": MARKET_TYPES[exchange_id]}
+        exchange.options["defaultType"] = "swap"  # the balance of the derivatives account, not the spot wallet
     api_url = api_url or os.environ.get(URL_VARIABLE)
     if api_url:
         redirect(exchange, api_url)

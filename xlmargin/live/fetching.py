@@ -217,7 +217,7 @@ def _position(ex: Any, p: dict, market: dict, account: str, marks: dict, tiers: 
         "mark_source": f"{ex.id} mark price" + ("" if p["symbol"] in marks else " (with the position)"),
         "exchange_liq_price": float(reported) if reported and float(reported) > 0 else math.nan,
         "exchange_mark_price": p.get("markPrice"), "price_tick": _tick(ex, tick),
-        "taker_fee": market.get("taker"), "funding_rate": funding_rate, "hedged": bool(p.get("hedged")),
+        "taker_fee": taker_fee(ex.id, market), "funding_rate": funding_rate, "hedged": bool(p.get("hedged")),
     }
 
 
@@ -233,8 +233,8 @@ def _tick(ex: Any, precision: Any) -> float:
 def isolated_margin(exchange_id: str, p: dict) -> float:
     """The margin of an isolated position before its uPnL [settlement asset]; 0 in cross.
 
-    Binance's ``isolatedWallet`` and OKX's ``margin`` (ccxt's ``collateral`` adds the uPnL
-    there); elsewhere ccxt's ``collateral`` (the margin assigned to the position), else its
+    Binance's ``isolatedWallet``, OKX's and Gate's ``margin`` (ccxt's ``collateral`` adds
+    the uPnL there); elsewhere ccxt's ``collateral`` (the margin assigned to the position), else its
     initial margin.
     """
     if (p.get("marginMode") or "cross") != "isolated":
@@ -255,7 +255,8 @@ def wallet_balances(ex: Any, balance: dict, positions: pd.DataFrame, raw: list[d
     Binance USDⓈ-M: ``totalWalletBalance`` (USDT, or every margin asset in USD in
     multi-assets mode, as Binance computes cross liquidation); Binance COIN-M: the
     asset's ``walletBalance``; Bybit: the coin's ``walletBalance``; OKX: the currency's
-    ``cashBal``. Elsewhere ccxt's ``total`` less the positions' uPnL.
+    ``cashBal``; Gate: ``total`` (which excludes uPnL). Elsewhere ccxt's ``total`` less the
+    positions' uPnL.
     """
     rows = []
     for account, group in positions.groupby("account", sort=False):
@@ -267,6 +268,8 @@ def wallet_balances(ex: Any, balance: dict, positions: pd.DataFrame, raw: list[d
             wallet = next(float(a["walletBalance"]) for a in info["assets"] if a.get("asset") == asset)
         elif ex.id in WALLET_FIELDS and _coin_entry(ex.id, info, asset) is not None:
             wallet = float(_coin_entry(ex.id, info, asset)[WALLET_FIELDS[ex.id][1]])
+        elif ex.id in TOTAL_IS_WALLET and (balance.get("total") or {}).get(asset) is not None:
+            wallet = float(balance["total"][asset])
         else:
             upnl = sum(float(p.get("unrealizedPnl") or 0) for p in raw if p["symbol"] in set(group["symbol"]))
             total = (balance.get("total") or {}).get(asset)
@@ -277,7 +280,9 @@ def wallet_balances(ex: Any, balance: dict, positions: pd.DataFrame, raw: list[d
     return pd.DataFrame(rows, columns=["account", "wallet_balance", "settlement_asset"])
 
 
-ISOLATED_FIELDS = {"binance": "isolatedWallet", "okx": "margin"}
+TOTAL_IS_WALLET = {"gate"}
+"""Exchanges whose account ``total`` is already the balance before unrealized PnL."""
+ISOLATED_FIELDS = {"binance": "isolatedWallet", "okx": "margin", "gate": "margin"}
 """The field of the exchange's position that holds an isolated position's margin before uPnL."""
 WALLET_FIELDS = {"bybit": ("coin", "walletBalance"), "okx": ("details", "cashBal")}
 """Where the wallet (balance before uPnL) of each coin sits in the exchange's balance answer."""
@@ -291,3 +296,13 @@ def _coin_entry(exchange_id: str, info: dict, asset: str) -> dict | None:
             if (entry.get("coin") or entry.get("ccy")) == asset:
                 return entry
     return None
+
+
+TAKER_FIELDS = {"gate": "taker_fee_rate"}
+"""Where the exchange's market answer carries its own taker rate (ccxt's ``taker`` is a generic default there)."""
+
+
+def taker_fee(exchange_id: str, market: dict) -> float:
+    """The market's taker fee rate [decimal]: the exchange's own where its market answer has it, else ccxt's."""
+    own = (market.get("info") or {}).get(TAKER_FIELDS.get(exchange_id, ""))
+    return float(own) if own not in (None, "") else float(market.get("taker") or math.nan)
