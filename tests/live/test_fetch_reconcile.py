@@ -136,3 +136,28 @@ def test_gate_isolated_linear(recorded, keys_in_env):
     # Gate counts the fee to close (its taker 0.075 %) in the maintenance margin: (margin - q*E) / (q*(mmr + fee) - q)
     assert round((1.49257625 - 0.1 * 74.35) / (0.1 * (0.01 + 0.00075) - 0.1), 2) == 60.07 == row.exchange_liq_price
     assert row.status == "explained: fees"
+
+
+def test_the_explanation_table_gives_the_reviews_price_for_every_position():
+    from xlmargin.errors import InputError
+    from xlmargin.live.reconcile import explain_position
+    from xlmargin.review import evaluate, sample_book
+
+    book = sample_book()
+    review = evaluate(book).positions.liq_price
+    with_collateral = set(book.accounts.loc[book.accounts.collateral.fillna(0) > 0, "account"])
+    for i, account in enumerate(book.positions.account, start=1):
+        if account in with_collateral and book.positions.margin_mode[i - 1] == "cross":
+            with pytest.raises(InputError, match="collateral"):
+                explain_position(book, i)
+            continue
+        table = explain_position(book, i).set_index("item")
+        assert float(table.loc["liq_price", "value"]) == pytest.approx(review[i - 1], rel=1e-9), i
+
+
+def test_the_explanation_of_a_fetched_position(recorded, keys_in_env):
+    from xlmargin.live.reconcile import explain_position
+
+    live = fetch_book("binanceusdm", api_url=recorded("binanceusdm").url)
+    table = explain_position(live, 1).set_index("item")
+    assert float(table.loc["liq_price", "value"]) == pytest.approx(reconcile(live).xlmargin_liq_price[0], rel=1e-12)

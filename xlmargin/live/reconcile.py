@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import formulas as fm
+from ..core.formulas import DEFAULT_MMR as DEFAULT_RATE
 from ..review import Book, RiskResult, evaluate
 
 HAS_EXCHANGE_PRICES = "exchange_liq_price"
@@ -173,6 +174,59 @@ def summary_lines(table: pd.DataFrame) -> list[str]:
         lines.append(f"{row.account} {row.symbol} {row.side} {row.margin_mode}: xlmargin {row.xlmargin_liq_price:,.8g}, "
                      f"exchange {theirs}{gap}: {row.status}")
     return lines
+
+
+def explain_position(book: Book | object, position: int) -> pd.DataFrame:
+    """The explanation table of xlmargin's liquidation price of one position (counting from 1, in book order).
+
+    An isolated position: :func:`xlmargin.explain_liq_price` with its margin; a cross one:
+    :func:`xlmargin.explain_cross_liq_price` over its account's cross positions (the
+    wallet less the isolated margins), with the position's tier table (or, where the
+    account's positions name different tables, each position's rate at its mark).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``item``, ``value``, ``unit`` (see the two functions).
+
+    Examples
+    --------
+    >>> from xlmargin.review import sample_book
+    >>> table = explain_position(sample_book(), 10)   # small-iso's isolated BTC long
+    >>> round(float(table.set_index("item").loc["liq_price", "value"]), 2)
+    47738.69
+    """
+    from .. import core as mg
+    from ..errors import InputError
+
+    if hasattr(book, "book") and callable(book.book):
+        book = book.book()
+    p = book.positions
+    if not 1 <= int(position) <= len(p):
+        raise InputError("position", f"must be between 1 and {len(p)} (the book's positions)")
+    row = p.iloc[int(position) - 1]
+    rules = row.get("rules", "binance") if "rules" in p else "binance"
+    table = book.tiers.get(row["tier_set"]) if row["tier_set"] else None
+    if row["margin_mode"] == "isolated":
+        margin = row["isolated_margin"] + (row["funding"] if "funding" in p else 0.0)
+        return mg.explain_liq_price(row["side"], row["size"], row["entry_price"], margin, mmr=table or DEFAULT_RATE,
+                                    contract=row["contract"], rules=rules)
+    mine = p[(p["account"] == row["account"]) & (p["margin_mode"] == "cross")]
+    account = book.accounts.set_index("account").loc[row["account"]]
+    if float(account.get("collateral", 0.0) or 0.0) > 0:
+        raise InputError("position", f"{position}'s account {row['account']} counts collateral, which the cross explanation "
+                                     "table does not lay open (the review's figures include it)")
+    isolated = p.loc[(p["account"] == row["account"]) & (p["margin_mode"] == "isolated"), "isolated_margin"].sum()
+    wallet = account["wallet_balance"] - isolated + (mine["funding"].sum() if "funding" in p else 0.0)
+    rates, amounts = table or DEFAULT_RATE, 0.0
+    if len(set(mine["tier_set"])) > 1:  # several tables in one call: each position's tier at its mark
+        notional = fm.notional(mine["size"].to_numpy(float), mine["mark_price"].to_numpy(float), (mine["contract"] == "inverse").to_numpy())
+        tiers = [(book.tiers[t], int(np.atleast_1d(book.tiers[t].tier_index(n))[0])) if t else (None, 0) for t, n in zip(mine["tier_set"], notional)]
+        rates = [t.mmr[i] if t else DEFAULT_RATE for t, i in tiers]
+        amounts = [t.maint_amount[i] if t else 0.0 for t, i in tiers]
+    return mg.explain_cross_liq_price(wallet, mine["side"].tolist(), mine["size"].tolist(), mine["entry_price"].tolist(),
+                                      mine["mark_price"].tolist(), mmr=rates, maint_amount=amounts, contract=row["contract"],
+                                      position=list(mine.index).index(row.name) + 1, rules=rules)
 
 
 def reconcile_liq_price(side: Any, size: Any, entry_price: Any, mark_price: Any, margin_mode: Any, margin: Any,
