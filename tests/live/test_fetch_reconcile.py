@@ -161,3 +161,19 @@ def test_the_explanation_of_a_fetched_position(recorded, keys_in_env):
     live = fetch_book("binanceusdm", api_url=recorded("binanceusdm").url)
     table = explain_position(live, 1).set_index("item")
     assert float(table.loc["liq_price", "value"]) == pytest.approx(reconcile(live).xlmargin_liq_price[0], rel=1e-12)
+
+
+def test_binance_hedge_mode_against_a_wallet_that_cannot_be_its_own(recorded, keys_in_env):
+    server = recorded("binanceusdm")
+    server.override("GET /fapi/v3/positionRisk", {"file": "position_risk_hedge.json"})
+    live = fetch_book("binanceusdm", api_url=server.url)
+    assert len(live.positions) == 1  # the empty SHORT leg (liquidationPrice "0") is not a position
+    p = live.positions.iloc[0]
+    assert (p.side, p.hedged, p["size"], p.exchange_liq_price) == ("long", True, 0.001, 19731.45529116)
+    row = reconcile(live).iloc[0]
+    # Binance's docs give no wallet for this example; the served account's 25.7261006 USDT cannot be it: by hand
+    # LP = (W - q*E) / (q*mmr - q) = (25.7261006 - 0.001*22185.2) / (0.001*0.004 - 0.001) < 0, so xlmargin finds none,
+    # and the wallet Binance's price implies is W = q*E + LP*(q*mmr - q) = 2.53 USDT.
+    assert (25.7261006 - 0.001 * 22185.2) / (0.001 * 0.004 - 0.001) < 0
+    assert round(0.001 * 22185.2 + 19731.45529116 * (0.001 * 0.004 - 0.001), 2) == 2.53
+    assert row.status == "xlmargin gives none"

@@ -26,6 +26,9 @@ ticks (``price_tick``) and in %, and a status:
       marks the exchange priced its positions at and the book's marks.
 ``unexplained``
     none of these covers the gap: check the book (wallet, margin mode, tiers).
+``xlmargin gives none``
+    the exchange reports a price but none liquidates the position under the book's
+    wallet and margin (the wallet read cannot be the one the exchange priced with).
 ``exchange gave none``
     the exchange reported no liquidation price (0 or empty, as Binance does for some
     cross and hedge positions): xlmargin's value stands alone.
