@@ -177,3 +177,19 @@ def test_binance_hedge_mode_against_a_wallet_that_cannot_be_its_own(recorded, ke
     assert (25.7261006 - 0.001 * 22185.2) / (0.001 * 0.004 - 0.001) < 0
     assert round(0.001 * 22185.2 + 19731.45529116 * (0.001 * 0.004 - 0.001), 2) == 2.53
     assert row.status == "xlmargin gives none"
+
+
+@pytest.mark.parametrize(("kind", "said"), [("option", "is an option contract"), ("spot", "is a spot contract")])
+def test_positions_in_options_and_spot_are_refused(kind, said):
+    import ccxt
+
+    from xlmargin.live.exchange import ContractNotModelled
+    from xlmargin.live.fetching import _modelled
+
+    exchange = ccxt.okx()
+    symbol = "BTC/USD:BTC-260327-100000-C" if kind == "option" else "BTC/USDT"
+    market = exchange.safe_market_structure({"id": symbol, "symbol": symbol, "base": "BTC", "quote": "USD", "type": kind,
+                                             kind: True, "contract": kind == "option", "linear": None, "inverse": kind == "option"})
+    exchange.set_markets([market])  # ccxt's own market structure and index, as load_markets builds them
+    with pytest.raises(ContractNotModelled, match=said):
+        _modelled(exchange, {"symbol": symbol})
