@@ -18,10 +18,11 @@ MAY_IMPORT = {
     "files": {"errors"},
     "core": {"errors"},
     "review": {"__init__", "core", "errors", "files"},
-    "excel": {"__init__", "core", "review", "errors", "files"},
+    "excel": {"__init__", "core", "review", "errors", "files", "live"},
     "workbooks": {"__init__", "core", "excel", "errors", "files"},
-    "report": {"__init__", "review", "core", "errors", "files"},
-    "cli": {"__init__", "core", "review", "excel", "workbooks", "report", "errors", "files"},
+    "report": {"__init__", "review", "core", "errors", "files", "live"},
+    "cli": {"__init__", "core", "review", "excel", "workbooks", "report", "errors", "files", "live"},
+    "live": {"__init__", "core", "review", "errors", "files"},
     "__main__": {"cli"},
     "__init__": {"core", "errors"},
 }
@@ -30,7 +31,7 @@ MAY_IMPORT = {
 # (pyarrow is not among them: pandas itself imports it where it is installed); the compiled kernel
 # (numba, and the scipy it pulls in) loads on the first call that uses it, not on import
 ABOVE_THE_CORE = ["xlwings", "openpyxl", "xlsxwriter", "formulas", "lxml", "click", "matplotlib", "jinja2",
-                  "weasyprint", "dask", "distributed", "tqdm", "numba", "scipy"]
+                  "weasyprint", "dask", "distributed", "tqdm", "numba", "scipy", "ccxt"]
 
 
 def layer_of(path: pathlib.Path) -> str:

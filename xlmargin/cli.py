@@ -330,3 +330,28 @@ def _fmt(value: object) -> str:
     if isinstance(value, float) and value != value:
         return "none (no liquidation price)"
     return f"{value:,.6f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+@main.command()
+@click.option("--exchange", required=True, help="ccxt's exchange id: binanceusdm, binancecoinm, bybit, okx, gate, ...")
+@click.option("--out", "folder", type=click.Path(file_okay=False), default="book", show_default=True,
+              help="Folder for positions.csv, accounts.csv and tiers.csv (written all or none).")
+@click.option("--account", help="The account's name in the book (default: the exchange id).")
+@click.option("--symbol", "symbols", multiple=True, help="Only this ccxt symbol, e.g. BTC/USDT:USDT (repeatable).")
+@click.option("--api-url", envvar="XLMARGIN_EXCHANGE_URL", help="Send the requests to this address instead (a proxy; "
+              "the tests' local server). Also the XLMARGIN_EXCHANGE_URL environment variable.")
+@click.option("--force", is_flag=True, help="Overwrite the files of an earlier fetch.")
+def fetch(exchange: str, folder: str, account: str | None, symbols: tuple[str, ...], api_url: str | None, force: bool) -> None:
+    """Read an account's book from an exchange (needs xlmargin[live]) and reconcile its liquidation prices.
+
+    API keys come from XLMARGIN_<EXCHANGE>_API_KEY / _SECRET / _PASSWORD or a keyring (docs/live.md).
+    """
+    from .live import fetch_book
+    from .live.reconcile import reconcile, summary_lines
+
+    live = fetch_book(exchange, account=account, symbols=list(symbols) or None, api_url=api_url)
+    written = live.write(folder, force=force)
+    for line in [*live.notes, *summary_lines(reconcile(live))]:
+        click.echo(line)
+    click.echo(f"wrote {', '.join(str(p) for p in written)}")
+    click.echo(f"review it: xlmargin report {written[0]} --accounts {written[1]} --tiers {written[2]}")

@@ -174,4 +174,12 @@ SPECS = {
     "largest_account_share_pct": ("Largest account's share of gross [%]", "pct"),
     "shock_pct": ("All prices moved [%]", "pct"),
     "band": ("Distance band [%]", "text"),
+    # the reconciliation with an exchange's own liquidation prices (xlmargin.live.reconcile)
+    "xlmargin_liq_price": ("xlmargin liq. price [quote]", "price"),
+    "exchange_liq_price": ("Exchange's liq. price [quote]", "price"),
+    "difference": ("Difference [quote]", "price"),
+    "difference_ticks": ("Difference [ticks]", "quote"),
+    "difference_pct": ("Difference [%]", "size"),
+    "wallet_gap": ("Wallet gap [settlement asset]", "size"),
+    "status": ("Status", "text"),
 }

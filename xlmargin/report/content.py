@@ -306,6 +306,7 @@ def report_parts(result: RiskResult, max_rows: int | None = None) -> list[Table 
         names = POSITION_COLUMNS + [c for c in ("rules", "mark_time", "mark_source") if c in p.columns and p[c].nunique() > 1]
         parts.append(Table(f"Positions settled in {asset}, nearest to liquidation first", p, columns_of(p, asset, names),
                            level=2, sheet=f"Positions {asset}", own_sheet=True, limit=max_rows, what="positions"))
+    parts.extend(reconciliation_parts(result))
     parts.append(Heading("Stress tests: prices moved by a shock", sheet="Stress"))
     for asset, title, table in stress_tables(result):
         parts.append(Table(f"{title} — settled in {asset}", table, columns_of(table, asset), level=4, sheet="Stress"))
@@ -375,3 +376,18 @@ def distance_histogram(result: RiskResult) -> tuple[pd.DataFrame, int]:
     bands = ["past it"] + [f"{lo:g}–{hi:g}" for lo, hi in zip(HISTOGRAM_EDGES[:-1], HISTOGRAM_EDGES[1:])][:len(counts) - 2] \
         + [f"≥ {HISTOGRAM_EDGES[-1]:g}"]
     return pd.DataFrame({"distance band [%]": bands, "positions": counts}), int(result.positions["distance_to_liq_pct"].isna().sum())
+
+
+def reconciliation_parts(result: RiskResult) -> list[Table]:
+    """The reconciliation with the exchange's liquidation prices, for a book that carries them (else nothing)."""
+    from ..live.reconcile import HAS_EXCHANGE_PRICES, reconcile
+
+    if HAS_EXCHANGE_PRICES not in result.book.positions.columns:
+        return []
+    table = reconcile(result.book, result)
+    return [Table("Liquidation prices reconciled with the exchange's", table, columns_of(table, ""), level=2,
+                  sheet="Reconciliation", own_sheet=True, what="positions",
+                  note="Difference: xlmargin's price less the exchange's, in quote, ticks and %. Wallet gap: the change of the "
+                       "margin behind the position that would close the difference [settlement asset]; a status "
+                       "\"explained\" means one funding payment, the fee to close, or (cross) the uPnL moved between the "
+                       "exchange's marks and the book's covers it (docs/live.md).")]
