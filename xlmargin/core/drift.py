@@ -15,7 +15,9 @@ from .cross import cross_liq_price
 from .formulas import DEFAULT_MMR
 from .liquidation import isolated_liq_price
 from .position import funding_payment
-from .whatif import parse_margin_mode
+from .whatif import one_value, parse_margin_mode
+
+MAX_INTERVALS = 100_000  # 91 years of 8 h: a projection, not a memory test
 
 
 def _times(start_time: Any, hours: np.ndarray) -> Any:
@@ -23,7 +25,7 @@ def _times(start_time: Any, hours: np.ndarray) -> Any:
     if start_time is None:
         return None
     if isinstance(start_time, (int, float, np.integer, np.floating)) and not isinstance(start_time, bool):
-        return float(inp.finite("start_time", start_time)) + hours / 24.0
+        return one_value("start_time", inp.finite("start_time", start_time)) + hours / 24.0
     try:
         start = pd.Timestamp(start_time)
     except (TypeError, ValueError):
@@ -72,7 +74,7 @@ def funding_drift(
         is 0.01 %]: one rate for every interval, or one per interval.
     intervals : float
         Number of funding intervals to project with a constant rate [count]; a
-        whole number >= 0. Ignored when ``funding_rate`` is a schedule (its
+        whole number from 0 to 100,000. Ignored when ``funding_rate`` is a schedule (its
         length is the count). Default 90 (30 days of 8 h).
     mmr : float, TierTable or str
         Maintenance margin rate [decimal: 0.005 is 0.5 %], in [0, 1); or a tier
@@ -147,14 +149,16 @@ def funding_drift(
     if rates.ndim == 0:  # one rate for every interval; a list (even of one) is the schedule
         rates = rates.reshape(-1)
         count = inp.non_negative("intervals", intervals)
-        if count.ndim or count != np.floor(count):
-            raise InputError("intervals", "must be one whole number >= 0")
+        if count.ndim or count != np.floor(count) or count > MAX_INTERVALS:
+            raise InputError("intervals", f"must be one whole number from 0 to {MAX_INTERVALS:,}")
         rates = np.full(int(count), rates[0])
     rates = rates.reshape(-1)
+    if rates.size > MAX_INTERVALS:
+        raise InputError("funding_rate", f"must have at most {MAX_INTERVALS:,} intervals")
     k = np.arange(rates.size + 1)
     schedule = np.concatenate([[0.0], rates])
     paid = np.asarray(funding_payment(side, size, mark_price, schedule, 1, contract), dtype=float)
-    start = float(inp.finite("margin", margin) if cross else inp.non_negative("margin", margin))
+    start = one_value("margin", inp.finite("margin", margin) if cross else inp.non_negative("margin", margin))
     balance = start + np.cumsum(paid)
     liq = _liq_prices(side, size, entry_price, mark_price, balance, mmr, maint_amount, contract, close_fee_rate, rules, cross)
     s, q, e, inv = fm.position_args(side, size, entry_price, contract)
@@ -162,7 +166,7 @@ def funding_drift(
     at = np.where(exchange_rules.flags(rules).mm_at_entry, e, p)
     mm = fm.maint_margin_at(q, at, inv, mmr, maint_amount, inp.rate("close_fee_rate", close_fee_rate))
     liquidated = np.maximum.accumulate(balance + fm.pnl(s, q, e, p, inv) <= mm)
-    hours = k * float(inp.positive("interval_hours", interval_hours))
+    hours = k * one_value("interval_hours", inp.positive("interval_hours", interval_hours))
     columns = {"interval": k, "hours": hours}
     times = _times(start_time, hours)
     if times is not None:

@@ -17,7 +17,9 @@ from .liquidation import isolated_liq_price
 from .position import initial_margin
 from .sizing import distance_to_liq, max_position_size
 from .tiers import TierTable
-from .whatif import parse_margin_mode
+from .whatif import one_value, one_word, parse_margin_mode
+
+MAX_FILLS = 2_000  # a ladder's prefixes are n * (n + 1) / 2 fills
 
 
 def break_even_price(
@@ -126,7 +128,7 @@ def ladder_entries(balance: Any, leverage: Any, low_price: Any, high_price: Any,
         The price range, both ends included [quote per base]; > 0.
     entries : int
         How many fills, spaced evenly from ``high_price`` down to ``low_price``
-        [count]; a whole number >= 1.
+        [count]; a whole number from 1 to 2,000.
     contract : {"linear", "inverse"}
         ``"linear"`` (the default) or ``"inverse"``; no unit.
     open_fee_rate : float
@@ -164,14 +166,15 @@ def ladder_entries(balance: Any, leverage: Any, low_price: Any, high_price: Any,
     {'price': [50000.0, 45000.0, 40000.0], 'size': [0.066667, 0.074074, 0.083333]}
     """
     count = inp.positive("entries", entries)
-    if count.ndim or count != np.floor(count):
-        raise InputError("entries", "must be one whole number >= 1")
-    low, high = float(inp.positive("low_price", low_price)), float(inp.positive("high_price", high_price))
+    if count.ndim or count != np.floor(count) or count > MAX_FILLS:
+        raise InputError("entries", f"must be one whole number from 1 to {MAX_FILLS:,}")
+    low, high = one_value("low_price", inp.positive("low_price", low_price)), one_value("high_price", inp.positive("high_price", high_price))
     if low > high:
         raise InputError("low_price", "must not be above high_price")
     prices = np.linspace(high, low, int(count))
-    share = float(inp.non_negative("balance", balance)) / int(count)
-    sizes = max_position_size(share, leverage, prices, None, contract, open_fee_rate)
+    share = one_value("balance", inp.non_negative("balance", balance)) / int(count)
+    lev = one_value("leverage", inp.positive("leverage", leverage))
+    sizes = max_position_size(share, lev, prices, None, one_word("contract", contract), one_value("open_fee_rate", inp.rate("open_fee_rate", open_fee_rate)))
     return pd.DataFrame({"price": prices, "size": np.asarray(sizes, dtype=float)})
 
 
@@ -269,19 +272,24 @@ def entry_ladder(
     >>> t[["entry_price", "margin_used", "fits"]].to_dict("list")
     {'entry_price': [50000.0, 45000.0], 'margin_used': [500.0, 900.0], 'fits': [True, True]}
     """
+    one_value("side", inp.side(side))
+    lev = one_value("leverage", inp.positive("leverage", leverage))
+    contract = one_word("contract", contract)
     q, p = np.broadcast_arrays(inp.positive("size", size), inp.positive("price", price))
     if q.ndim > 1:
         raise InputError("size", f"must be one column of fills, not shape {q.shape}")
     q, p = q.reshape(-1), p.reshape(-1)
     n = q.shape[0]
+    if n > MAX_FILLS:
+        raise InputError("size", f"must have at most {MAX_FILLS:,} fills")
     cross = parse_margin_mode(margin_mode) == "cross"
     rows, cols = np.tril_indices(n)  # fill ``cols`` belongs to the prefix ending at ``rows``
     entry = average_entry_price(q[cols], p[cols], contract, rows).to_numpy()
     total = np.cumsum(q)
     inv = np.broadcast_to(inp.is_inverse(contract), (n,))
     fees = np.cumsum(inp.rate("open_fee_rate", open_fee_rate) * fm.notional(q, p, inv))
-    used = np.asarray(initial_margin(total, entry, leverage, contract), dtype=float) + fees
-    wallet = float(inp.non_negative("balance", balance))
+    used = np.asarray(initial_margin(total, entry, lev, contract), dtype=float) + fees
+    wallet = one_value("balance", inp.non_negative("balance", balance))
     kind = np.where(inv, "inverse", "linear")
     if cross:
         liq = cross_liq_price(wallet - fees, side, total, entry, p, mmr, maint_amount, kind, close_fee_rate, np.arange(n), rules)
@@ -292,7 +300,7 @@ def entry_ladder(
     tier = table.tier_index(n_entry) + 1 if isinstance(table, TierTable) else np.ones(n, dtype=int)
     fits = used <= wallet * (1 + 1e-12)
     if isinstance(table, TierTable):
-        fits &= n_entry <= np.nan_to_num(table.max_notional(leverage), nan=-np.inf)
+        fits &= n_entry <= np.nan_to_num(table.max_notional(lev), nan=-np.inf)
     liq = np.asarray(liq, dtype=float)
     return pd.DataFrame({
         "fill": np.arange(1, n + 1), "entry_price": entry, "size": total, "margin_used": used, "tier": tier,

@@ -34,12 +34,27 @@ class Book:
     m: np.ndarray
 
 
+def one_word(name: str, value: Any) -> Any:
+    """A choice argument that must be one value (a single cell), as that value."""
+    arr = np.asarray(value.to_numpy() if isinstance(value, pd.Series) else value, dtype=object)
+    if arr.size != 1:
+        raise InputError(name, "must be one value, not a range")
+    return arr.reshape(-1)[0]
+
+
 def parse_margin_mode(value: Any) -> str:
     """``"cross"`` or ``"isolated"``, in any case; anything else is an :class:`InputError`."""
-    word = str(value).strip().lower()
+    word = str(one_word("margin_mode", value)).strip().lower()
     if word not in MODES:
-        raise InputError("margin_mode", f"must be cross or isolated, not {value!r}")
+        raise InputError("margin_mode", "must be cross or isolated")
     return word
+
+
+def one_value(name: str, checked: np.ndarray) -> float:
+    """A checked argument that must be one value (a single cell), as a float."""
+    if checked.size != 1:
+        raise InputError(name, "must be one value, not a range")
+    return float(checked.reshape(-1)[0])
 
 
 def _rows(n: int, **arrays: np.ndarray) -> dict[str, np.ndarray]:
@@ -286,7 +301,7 @@ def what_if(
               t_p=inp.positive("trade_price", trade_price), lev=inp.positive("leverage", leverage),
               m=inp.non_negative("margin", margin), fee=inp.rate("trade_fee_rate", trade_fee_rate),
               close_fee=inp.rate("close_fee_rate", close_fee_rate))
-    balance = float(inp.finite("wallet_balance", wallet_balance))
+    balance = one_value("wallet_balance", inp.finite("wallet_balance", wallet_balance))
     book = Book(balance, a["s"], a["q"], a["e"], a["m"] if not cross else np.zeros(n))
     mk = Market(a["p"], inv, a["lev"], mmr, maint_amount, a["close_fee"], rules, cross)
     after, trade = apply_trades(book, a["t_s"], a["t_q"], a["t_p"], inv, a["lev"], a["fee"], cross)
@@ -315,4 +330,4 @@ def _table(book: Book, after: Book, trade: dict, mk: Market, a: dict, table: Any
     return pd.DataFrame(columns)
 
 
-__all__ = ["what_if", "Book", "Market", "apply_trades", "account_state", "parse_margin_mode"]
+__all__ = ["what_if", "Book", "Market", "apply_trades", "account_state", "parse_margin_mode", "one_value", "one_word"]
