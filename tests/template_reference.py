@@ -14,12 +14,14 @@ import math
 import xlmargin.core as mg
 from xlmargin.core.examples import W5_POSITIONS, WORKED_EXAMPLES
 from xlmargin.workbooks.model import NO_EQUITY
+from xlmargin.workbooks.specs_trades import WHATIF_INPUTS
 
 DEFAULTS = {key: dict(example.inputs) for key, example in WORKED_EXAMPLES.items()}
 for key in ("W1", "W2", "W4", "W6"):
     DEFAULTS[key]["SIDE"] = "long"
 DEFAULTS["W3"].update(BTC_SIDE="long", ETH_SIDE="long")
 DEFAULTS["W6"]["WALLET_BALANCE"] = 1_000.0
+DEFAULTS["WHATIF"] = dict(WHATIF_INPUTS)  # the what-if template (issue #16): its own inputs, no worked example
 
 
 def ratio(equity, mm):
@@ -215,6 +217,45 @@ def _w6_chart(i, x, table):
     return [m + pnl if m + pnl > mm else 0.0 for m in _w6_margins(i)[:3]]
 
 
+def _whatif_table(i, mark=None):
+    """The core's what-if of the template's one position and trade (cross, the whole wallet behind it)."""
+    return mg.what_if(i["WALLET_BALANCE"], i["SIDE"], i["SIZE"], i["ENTRY_PRICE"], mark or i["MARK_PRICE"], i["TRADE_SIDE"],
+                      i["TRADE_SIZE"], i["TRADE_PRICE"], i["LEVERAGE"], mmr=i["MMR"], trade_fee_rate=i["TRADE_FEE_RATE"]).iloc[0]
+
+
+def _whatif(i, table):
+    t = _whatif_table(i)
+    size, flat = float(t["size_after"]), float(t["size_after"]) == 0
+    side = t["side_after"] or i["SIDE"]
+    entry = math.nan if flat else float(t["entry_price_after"])
+    fee = i["TRADE_FEE_RATE"]
+    return {
+        "CLOSED_SIZE": i["TRADE_SIZE"] - float(t["initial_margin"]) * i["LEVERAGE"] / i["TRADE_PRICE"],
+        "OPENED_SIZE": float(t["initial_margin"]) * i["LEVERAGE"] / i["TRADE_PRICE"],
+        "SIZE_AFTER": size, "SIDE_AFTER": t["side_after"] or "flat", "ENTRY_AFTER": entry,
+        "REALIZED_PNL": float(t["realized_pnl"]), "TRADE_FEE": float(t["fee"]), "TRADE_IM": float(t["initial_margin"]),
+        "AVAILABLE_BEFORE": float(t["available_before"]), "CAN_OPEN": "yes" if t["can_open"] else "no",
+        "WALLET_AFTER": float(t["wallet_balance_after"]),
+        "EQUITY_BEFORE": float(t["equity_before"]), "EQUITY_AFTER": float(t["equity_after"]),
+        "MM_BEFORE": float(t["maint_margin_before"]), "MM_AFTER": float(t["maint_margin_after"]),
+        "RATIO_BEFORE": ratio(float(t["equity_before"]), float(t["maint_margin_before"])),
+        "RATIO_AFTER": ratio(float(t["equity_after"]), float(t["maint_margin_after"])),
+        "LIQ_PRICE_BEFORE": float(t["liq_price_before"]), "LIQ_PRICE_AFTER": float(t["liq_price_after"]),
+        "AVAILABLE_AFTER": float(t["available_after"]), "MAX_SIZE_AFTER": float(t["max_size_after"]),
+        "BREAK_EVEN_AFTER": math.nan if flat else float(mg.break_even_price(side, size, entry, fee, fee)),
+        "WITHDRAWABLE_AFTER": float(t["wallet_balance_after"]) if flat else mg.withdrawable_balance(
+            float(t["wallet_balance_after"]), side, size, entry, i["MARK_PRICE"], i["LEVERAGE"], i["MMR"]),
+        "ACCOUNT_AFTER_STATUS": cross_status(float(t["equity_after"]), float(t["maint_margin_after"])),
+    }
+
+
+def _whatif_chart(i, x, table):
+    t = _whatif_table(i, x)
+    value = lambda equity, mm: equity if equity > mm else 0.0  # noqa: E731
+    return [value(float(t["equity_before"]), float(t["maint_margin_before"])),
+            value(float(t["equity_after"]), float(t["maint_margin_after"]))]
+
+
 # ---------------------------------------------------------------- reading a workbook back
 def close(a, b):
     """A workbook value against the reference: NaN (no answer) is #N/A in a spreadsheet."""
@@ -273,6 +314,10 @@ CASES = {
     "W4": [{}, {"MARK_PRICE": 55_000}, {"MARK_PRICE": 54_000}, {"MARK_PRICE": 50_000},
            {"SIDE": "short", "MARK_PRICE": 65_000}, {"SIDE": "short", "MARK_PRICE": 67_000}, {"SIDE": "short", "MARK_PRICE": 75_000}],
     "W5": [{}, {"ALT1_PRICE": 100}, {"ALT1_PRICE": 108}, {"ALT1_PRICE": 110}, {"ALT1_PRICE": 131.5}],
+    # the what-if: add (default), reduce, close, flip, a short adding, a trade too big for the balance, price moves
+    "WHATIF": [{}, {"TRADE_SIDE": "short", "TRADE_SIZE": 0.04, "TRADE_PRICE": 52_000}, {"TRADE_SIDE": "short", "TRADE_PRICE": 48_000},
+               {"TRADE_SIDE": "short", "TRADE_SIZE": 0.3, "TRADE_PRICE": 51_000}, {"SIDE": "short", "TRADE_SIDE": "short", "MARK_PRICE": 52_000},
+               {"TRADE_SIZE": 2.0, "TRADE_PRICE": 49_000}, {"MARK_PRICE": 46_000}, {"MARK_PRICE": 44_000, "TRADE_SIZE": 0.05}],
     "W6": [{}, {"ADDED_MARGIN": 0, "FUNDING_INTERVALS": 0}, {"ADDED_MARGIN": 100, "FUNDING_INTERVALS": 0},
            {"ADDED_MARGIN": 0, "FUNDING_INTERVALS": 300}, {"MARK_PRICE": 47_500}, {"MARK_PRICE": 47_000},
            {"SIDE": "short", "MARK_PRICE": 52_000}, {"SIDE": "short", "MARK_PRICE": 54_000}, {"WALLET_BALANCE": 400}],
