@@ -14,7 +14,7 @@ import math
 import xlmargin.core as mg
 from xlmargin.core.examples import W5_POSITIONS, WORKED_EXAMPLES
 from xlmargin.workbooks.model import NO_EQUITY
-from xlmargin.workbooks.specs_trades import WHATIF_INPUTS
+from xlmargin.workbooks.specs_trades import FILLS, LADDER_INPUTS, WHATIF_INPUTS
 
 DEFAULTS = {key: dict(example.inputs) for key, example in WORKED_EXAMPLES.items()}
 for key in ("W1", "W2", "W4", "W6"):
@@ -22,6 +22,7 @@ for key in ("W1", "W2", "W4", "W6"):
 DEFAULTS["W3"].update(BTC_SIDE="long", ETH_SIDE="long")
 DEFAULTS["W6"]["WALLET_BALANCE"] = 1_000.0
 DEFAULTS["WHATIF"] = dict(WHATIF_INPUTS)  # the what-if template (issue #16): its own inputs, no worked example
+DEFAULTS["LADDER"] = dict(LADDER_INPUTS)  # the entry-ladder template (issue #16)
 
 
 def ratio(equity, mm):
@@ -256,6 +257,36 @@ def _whatif_chart(i, x, table):
             value(float(t["equity_after"]), float(t["maint_margin_after"]))]
 
 
+def _ladder_table(i):
+    sizes = [i[f"FILL{k}_SIZE"] for k in range(1, FILLS + 1)]
+    prices = [i[f"FILL{k}_PRICE"] for k in range(1, FILLS + 1)]
+    return mg.entry_ladder(i["BALANCE"], i["SIDE"], sizes, prices, i["LEVERAGE"], i["MMR"], open_fee_rate=i["OPEN_FEE_RATE"])
+
+
+def _ladder(i, table):
+    ladder, out = _ladder_table(i), {}
+    for k, row in enumerate(ladder.itertuples(), start=1):
+        out |= {f"SIZE_{k}": row.size, f"ENTRY_{k}": row.entry_price, f"MARGIN_{k}": row.margin_used,
+                f"LIQ_{k}": row.liq_price, f"DISTANCE_{k}": row.distance_to_liq, f"FITS_{k}": "yes" if row.fits else "no"}
+    misfits = [k for k, fits in enumerate(ladder["fits"], start=1) if not fits]
+    last = ladder.iloc[-1]
+    margin = float(mg.initial_margin(last["size"], last["entry_price"], i["LEVERAGE"]))
+    alive = _alive(i["SIDE"], last["size"], last["entry_price"], i["MARK_PRICE"], margin, i["MMR"])
+    value = margin + float(mg.unrealized_pnl(i["SIDE"], last["size"], last["entry_price"], i["MARK_PRICE"]))
+    mm = float(mg.maint_margin(last["size"], i["MARK_PRICE"], i["MMR"]))
+    return out | {"FIRST_MISFIT": float(misfits[0]) if misfits else "none", "VALUE_AT_MARK": value if alive else 0.0,
+                  "POSITION_STATUS": cross_status(value, mm)}
+
+
+def _ladder_chart(i, x, table):
+    values = []
+    for row in _ladder_table(i).itertuples():
+        margin = float(mg.initial_margin(row.size, row.entry_price, i["LEVERAGE"]))
+        alive = _alive(i["SIDE"], row.size, row.entry_price, x, margin, i["MMR"])
+        values.append(margin + float(mg.unrealized_pnl(i["SIDE"], row.size, row.entry_price, x)) if alive else 0.0)
+    return values
+
+
 # ---------------------------------------------------------------- reading a workbook back
 def close(a, b):
     """A workbook value against the reference: NaN (no answer) is #N/A in a spreadsheet."""
@@ -318,6 +349,11 @@ CASES = {
     "WHATIF": [{}, {"TRADE_SIDE": "short", "TRADE_SIZE": 0.04, "TRADE_PRICE": 52_000}, {"TRADE_SIDE": "short", "TRADE_PRICE": 48_000},
                {"TRADE_SIDE": "short", "TRADE_SIZE": 0.3, "TRADE_PRICE": 51_000}, {"SIDE": "short", "TRADE_SIDE": "short", "MARK_PRICE": 52_000},
                {"TRADE_SIZE": 2.0, "TRADE_PRICE": 49_000}, {"MARK_PRICE": 46_000}, {"MARK_PRICE": 44_000, "TRADE_SIZE": 0.05}],
+    # the ladder: the plan (its 4th fill does not fit), a falling mark, more balance, a short selling a rise, 1x (no liquidation)
+    "LADDER": [{}, {"MARK_PRICE": 42_000}, {"MARK_PRICE": 41_000}, {"BALANCE": 2_000}, {"LEVERAGE": 1, "BALANCE": 20_000},
+               {"SIDE": "short", "FILL1_PRICE": 50_000, "FILL2_PRICE": 52_000, "FILL3_PRICE": 54_000, "FILL4_PRICE": 56_000,
+                "MARK_PRICE": 55_000},
+               {"SIDE": "short", "FILL2_PRICE": 52_000, "FILL3_PRICE": 54_000, "FILL4_PRICE": 56_000, "MARK_PRICE": 60_000}],
     "W6": [{}, {"ADDED_MARGIN": 0, "FUNDING_INTERVALS": 0}, {"ADDED_MARGIN": 100, "FUNDING_INTERVALS": 0},
            {"ADDED_MARGIN": 0, "FUNDING_INTERVALS": 300}, {"MARK_PRICE": 47_500}, {"MARK_PRICE": 47_000},
            {"SIDE": "short", "MARK_PRICE": 52_000}, {"SIDE": "short", "MARK_PRICE": 54_000}, {"WALLET_BALANCE": 400}],

@@ -1,9 +1,10 @@
-"""Template specifications for the trader's next questions (issue #16): a what-if trade on a cross account.
+"""Template specifications for the trader's next questions (issue #16): a what-if trade, an entry ladder.
 
 Data like :mod:`.specs`: every output is plain spreadsheet arithmetic, so the
 file computes in any spreadsheet program; where xlmargin has an Excel function
 for the figure it is the output's ``check``, shown beside it. The reference the
-tests hold the workbook to is :func:`xlmargin.what_if` (tests/template_reference.py).
+tests hold the workbooks to is :func:`xlmargin.what_if` and :func:`xlmargin.entry_ladder`
+(tests/template_reference.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from .model import (
     A_RATE, AMOUNT, NON_NEGATIVE, POSITIVE, PRICE, RATE, SIDES, SIZE,
     Chart, Item, Position, Series, Template, alive_or_zero, cross_status, margin_ratio, position_cells, table_leg, table_mm,
-    table_pnl,
+    table_pnl, table_value,
 )
 
 ISO_COLOUR, AFTER_COLOUR = "#7F7F7F", "#2F5597"
@@ -123,4 +124,71 @@ def what_if_template() -> Template:
     )
 
 
-__all__ = ["WHATIF_INPUTS", "WHATIF_LESSON", "what_if_template"]
+# ---------------------------------------------------------------- the entry ladder
+FILLS = 4
+LADDER_INPUTS = {
+    "BALANCE": 1_000.0, "SIDE": "long", "LEVERAGE": 10.0, "MMR": 0.005, "OPEN_FEE_RATE": 0.0005, "MARK_PRICE": 46_000.0,
+    "FILL1_PRICE": 50_000.0, "FILL1_SIZE": 0.05, "FILL2_PRICE": 48_000.0, "FILL2_SIZE": 0.05,
+    "FILL3_PRICE": 46_000.0, "FILL3_SIZE": 0.05, "FILL4_PRICE": 44_000.0, "FILL4_SIZE": 0.1,
+}
+LADDER_LESSON = ("Scaling into a position moves its average entry with every fill, and the liquidation price with it; "
+                 "each fill also takes initial margin, until a fill no longer fits the balance: plan the ladder "
+                 "before the first order, not after the last.")
+
+
+def _fill_outputs(k: int) -> list[Item]:
+    """Average entry, size, margin used, liquidation price, distance and fit after fill ``k`` (1-based)."""
+    fills = range(1, k + 1)
+    value = "+".join(f"FILL{n}_SIZE*FILL{n}_PRICE" for n in fills)
+    leg, udf = table_leg(k - 1), f"SIDE,SIZE_{k},ENTRY_{k}"
+    return [
+        _output(f"SIZE_{k}", f"Size after fill {k}", "BTC", SIZE, "=" + "+".join(f"FILL{n}_SIZE" for n in fills)),
+        _output(f"ENTRY_{k}", f"Average entry after fill {k}", "USDT", PRICE, f"=({value})/SIZE_{k}", "size-weighted"),
+        _output(f"MARGIN_{k}", f"Margin used after fill {k}", "USDT", AMOUNT, f"=SIZE_{k}*ENTRY_{k}/LEVERAGE+OPEN_FEE_RATE*({value})",
+                "initial margin of the fills + their fees", f"INITIAL_MARGIN(SIZE_{k},ENTRY_{k},LEVERAGE)+OPEN_FEE_RATE*({value})"),
+        _output(f"LIQ_{k}", f"Liquidation price after fill {k}", "USDT", PRICE, "=" + leg.liq_price(),
+                "isolated on the fills' initial margin", f"ISOLATED_LIQ_PRICE({udf},SIZE_{k}*ENTRY_{k}/LEVERAGE,MMR)"),
+        _output(f"DISTANCE_{k}", f"Distance to liquidation at fill {k}", "rate", RATE, f"=LIQ_{k}/FILL{k}_PRICE-1",
+                "from the fill's price; negative: a fall", f"DISTANCE_TO_LIQ(FILL{k}_PRICE,LIQ_{k})"),
+        _output(f"FITS_{k}", f"Fill {k} fits the balance", "", "@", f'=IF(MARGIN_{k}<=BALANCE,"yes","no")'),
+    ]
+
+
+def entry_ladder_template() -> Template:
+    """LADDER: four fills into one isolated position; after each, entry, margin, liquidation price and fit."""
+    def given(name, label, unit, fmt, validation, description=""):
+        return Item(name, label, unit, fmt, value=LADDER_INPUTS[name], validation=validation, description=description)
+
+    fills = [item for k in range(1, FILLS + 1) for item in (
+        given(f"FILL{k}_PRICE", f"Fill {k} price", "USDT", PRICE, POSITIVE),
+        given(f"FILL{k}_SIZE", f"Fill {k} size", "BTC", SIZE, POSITIVE))]
+    misfit = "".join(f'IF(FITS_{k}="no",{k},' for k in range(1, FILLS + 1)) + '"none"' + ")" * FILLS
+    return Template(
+        "LADDER", "entry_ladder", "Entry ladder - scaling into an isolated position, fill by fill", LADDER_LESSON,
+        inputs=[
+            given("BALANCE", "Balance for the plan", "USDT", AMOUNT, POSITIVE, "margin and fees of every fill come from it"),
+            given("SIDE", "Side", "", "@", SIDES, "long (buying a fall) or short (selling a rise)"),
+            given("LEVERAGE", "Leverage", "x", "0.0", POSITIVE),
+            given("MMR", "Maintenance margin rate", "rate", RATE, A_RATE),
+            given("OPEN_FEE_RATE", "Fee per fill", "rate", "0.000%", A_RATE, "of the fill's notional"),
+            given("MARK_PRICE", "BTC mark price", "USDT", PRICE, POSITIVE, "values the whole ladder in the table and chart"),
+            *fills,
+        ],
+        outputs=[*(item for k in range(1, FILLS + 1) for item in _fill_outputs(k)),
+                 _output("FIRST_MISFIT", "First fill that no longer fits", "", "0", "=" + misfit, "none: the whole plan fits"),
+                 _output("VALUE_AT_MARK", "Position after every fill, at the mark", "USDT", AMOUNT, "=" + table_value(FILLS - 1),
+                         "margin + PnL, 0 once liquidated"),
+                 _output("POSITION_STATUS", "Position after every fill", "", "@",
+                         "=" + cross_status(f"({position_cells('margin', FILLS - 1)}+{table_pnl(FILLS - 1)})", table_mm(FILLS - 1)),
+                         "ok, MARGIN CALL (margin ratio >= 80 %) or LIQUIDATED, at the mark")],
+        positions=[Position(f"after fill {k}", "=SIDE", f"=SIZE_{k}", f"=ENTRY_{k}", "=MARK_PRICE", f"=SIZE_{k}*ENTRY_{k}/LEVERAGE",
+                            "=MMR") for k in range(1, FILLS + 1)],
+        chart=Chart("MARK_PRICE", "BTC mark price", 0, 0.70, 1.10, "USDT", y_title="Position's margin + PnL",
+                    title="The position after each fill against BTC mark price", series=[
+            Series(f"After fill {k}", colour, lambda x, k=k: table_leg(k - 1).at(x).value(), f"LIQ_{k}",
+                   dash=k < FILLS, marker_label=f"liquidated after fill {k}")
+            for k, colour in zip(range(1, FILLS + 1), ("#A6A6A6", "#7F7F7F", "#548235", AFTER_COLOUR))]),
+    )
+
+
+__all__ = ["WHATIF_INPUTS", "WHATIF_LESSON", "what_if_template", "LADDER_INPUTS", "LADDER_LESSON", "entry_ladder_template"]
