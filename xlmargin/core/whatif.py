@@ -265,7 +265,8 @@ def what_if(
     trades take their initial margin ``notional / leverage`` from the free
     balance into the position. Available balance: cross ``equity - sum(notional
     at mark / leverage)`` (Binance), isolated the free balance. Each trade's
-    ``can_open`` is judged against the account before all trades.
+    ``can_open`` is judged against the account before all trades. The account's
+    margin ratio is that of the first row's rule set (one exchange per account).
 
     References
     ----------
