@@ -14,12 +14,15 @@ import math
 import xlmargin.core as mg
 from xlmargin.core.examples import W5_POSITIONS, WORKED_EXAMPLES
 from xlmargin.workbooks.model import NO_EQUITY
+from xlmargin.workbooks.specs_trades import FILLS, LADDER_INPUTS, WHATIF_INPUTS
 
 DEFAULTS = {key: dict(example.inputs) for key, example in WORKED_EXAMPLES.items()}
 for key in ("W1", "W2", "W4", "W6"):
     DEFAULTS[key]["SIDE"] = "long"
 DEFAULTS["W3"].update(BTC_SIDE="long", ETH_SIDE="long")
 DEFAULTS["W6"]["WALLET_BALANCE"] = 1_000.0
+DEFAULTS["WHATIF"] = dict(WHATIF_INPUTS)  # the what-if template (issue #16): its own inputs, no worked example
+DEFAULTS["LADDER"] = dict(LADDER_INPUTS)  # the entry-ladder template (issue #16)
 
 
 def ratio(equity, mm):
@@ -215,6 +218,75 @@ def _w6_chart(i, x, table):
     return [m + pnl if m + pnl > mm else 0.0 for m in _w6_margins(i)[:3]]
 
 
+def _whatif_table(i, mark=None):
+    """The core's what-if of the template's one position and trade (cross, the whole wallet behind it)."""
+    return mg.what_if(i["WALLET_BALANCE"], i["SIDE"], i["SIZE"], i["ENTRY_PRICE"], mark or i["MARK_PRICE"], i["TRADE_SIDE"],
+                      i["TRADE_SIZE"], i["TRADE_PRICE"], i["LEVERAGE"], mmr=i["MMR"], trade_fee_rate=i["TRADE_FEE_RATE"]).iloc[0]
+
+
+def _whatif(i, table):
+    t = _whatif_table(i)
+    size, flat = float(t["size_after"]), float(t["size_after"]) == 0
+    side = t["side_after"] or i["SIDE"]
+    entry = math.nan if flat else float(t["entry_price_after"])
+    fee = i["TRADE_FEE_RATE"]
+    return {
+        "CLOSED_SIZE": i["TRADE_SIZE"] - float(t["initial_margin"]) * i["LEVERAGE"] / i["TRADE_PRICE"],
+        "OPENED_SIZE": float(t["initial_margin"]) * i["LEVERAGE"] / i["TRADE_PRICE"],
+        "SIZE_AFTER": size, "SIDE_AFTER": t["side_after"] or "flat", "ENTRY_AFTER": entry,
+        "REALIZED_PNL": float(t["realized_pnl"]), "TRADE_FEE": float(t["fee"]), "TRADE_IM": float(t["initial_margin"]),
+        "AVAILABLE_BEFORE": float(t["available_before"]), "CAN_OPEN": "yes" if t["can_open"] else "no",
+        "WALLET_AFTER": float(t["wallet_balance_after"]),
+        "EQUITY_BEFORE": float(t["equity_before"]), "EQUITY_AFTER": float(t["equity_after"]),
+        "MM_BEFORE": float(t["maint_margin_before"]), "MM_AFTER": float(t["maint_margin_after"]),
+        "RATIO_BEFORE": ratio(float(t["equity_before"]), float(t["maint_margin_before"])),
+        "RATIO_AFTER": ratio(float(t["equity_after"]), float(t["maint_margin_after"])),
+        "LIQ_PRICE_BEFORE": float(t["liq_price_before"]), "LIQ_PRICE_AFTER": float(t["liq_price_after"]),
+        "AVAILABLE_AFTER": float(t["available_after"]), "MAX_SIZE_AFTER": float(t["max_size_after"]),
+        "BREAK_EVEN_AFTER": math.nan if flat else float(mg.break_even_price(side, size, entry, fee, fee)),
+        "WITHDRAWABLE_AFTER": float(t["wallet_balance_after"]) if flat else mg.withdrawable_balance(
+            float(t["wallet_balance_after"]), side, size, entry, i["MARK_PRICE"], i["LEVERAGE"], i["MMR"]),
+        "ACCOUNT_AFTER_STATUS": cross_status(float(t["equity_after"]), float(t["maint_margin_after"])),
+    }
+
+
+def _whatif_chart(i, x, table):
+    t = _whatif_table(i, x)
+    value = lambda equity, mm: equity if equity > mm else 0.0  # noqa: E731
+    return [value(float(t["equity_before"]), float(t["maint_margin_before"])),
+            value(float(t["equity_after"]), float(t["maint_margin_after"]))]
+
+
+def _ladder_table(i):
+    sizes = [i[f"FILL{k}_SIZE"] for k in range(1, FILLS + 1)]
+    prices = [i[f"FILL{k}_PRICE"] for k in range(1, FILLS + 1)]
+    return mg.entry_ladder(i["BALANCE"], i["SIDE"], sizes, prices, i["LEVERAGE"], i["MMR"], open_fee_rate=i["OPEN_FEE_RATE"])
+
+
+def _ladder(i, table):
+    ladder, out = _ladder_table(i), {}
+    for k, row in enumerate(ladder.itertuples(), start=1):
+        out |= {f"SIZE_{k}": row.size, f"ENTRY_{k}": row.entry_price, f"MARGIN_{k}": row.margin_used,
+                f"LIQ_{k}": row.liq_price, f"DISTANCE_{k}": row.distance_to_liq, f"FITS_{k}": "yes" if row.fits else "no"}
+    misfits = [k for k, fits in enumerate(ladder["fits"], start=1) if not fits]
+    last = ladder.iloc[-1]
+    margin = float(mg.initial_margin(last["size"], last["entry_price"], i["LEVERAGE"]))
+    alive = _alive(i["SIDE"], last["size"], last["entry_price"], i["MARK_PRICE"], margin, i["MMR"])
+    value = margin + float(mg.unrealized_pnl(i["SIDE"], last["size"], last["entry_price"], i["MARK_PRICE"]))
+    mm = float(mg.maint_margin(last["size"], i["MARK_PRICE"], i["MMR"]))
+    return out | {"FIRST_MISFIT": float(misfits[0]) if misfits else "none", "VALUE_AT_MARK": value if alive else 0.0,
+                  "POSITION_STATUS": cross_status(value, mm)}
+
+
+def _ladder_chart(i, x, table):
+    values = []
+    for row in _ladder_table(i).itertuples():
+        margin = float(mg.initial_margin(row.size, row.entry_price, i["LEVERAGE"]))
+        alive = _alive(i["SIDE"], row.size, row.entry_price, x, margin, i["MMR"])
+        values.append(margin + float(mg.unrealized_pnl(i["SIDE"], row.size, row.entry_price, x)) if alive else 0.0)
+    return values
+
+
 # ---------------------------------------------------------------- reading a workbook back
 def close(a, b):
     """A workbook value against the reference: NaN (no answer) is #N/A in a spreadsheet."""
@@ -273,6 +345,15 @@ CASES = {
     "W4": [{}, {"MARK_PRICE": 55_000}, {"MARK_PRICE": 54_000}, {"MARK_PRICE": 50_000},
            {"SIDE": "short", "MARK_PRICE": 65_000}, {"SIDE": "short", "MARK_PRICE": 67_000}, {"SIDE": "short", "MARK_PRICE": 75_000}],
     "W5": [{}, {"ALT1_PRICE": 100}, {"ALT1_PRICE": 108}, {"ALT1_PRICE": 110}, {"ALT1_PRICE": 131.5}],
+    # the what-if: add (default), reduce, close, flip, a short adding, a trade too big for the balance, price moves
+    "WHATIF": [{}, {"TRADE_SIDE": "short", "TRADE_SIZE": 0.04, "TRADE_PRICE": 52_000}, {"TRADE_SIDE": "short", "TRADE_PRICE": 48_000},
+               {"TRADE_SIDE": "short", "TRADE_SIZE": 0.3, "TRADE_PRICE": 51_000}, {"SIDE": "short", "TRADE_SIDE": "short", "MARK_PRICE": 52_000},
+               {"TRADE_SIZE": 2.0, "TRADE_PRICE": 49_000}, {"MARK_PRICE": 46_000}, {"MARK_PRICE": 44_000, "TRADE_SIZE": 0.05}],
+    # the ladder: the plan (its 4th fill does not fit), a falling mark, more balance, a short selling a rise, 1x (no liquidation)
+    "LADDER": [{}, {"MARK_PRICE": 42_000}, {"MARK_PRICE": 41_000}, {"BALANCE": 2_000}, {"LEVERAGE": 1, "BALANCE": 20_000},
+               {"SIDE": "short", "FILL1_PRICE": 50_000, "FILL2_PRICE": 52_000, "FILL3_PRICE": 54_000, "FILL4_PRICE": 56_000,
+                "MARK_PRICE": 55_000},
+               {"SIDE": "short", "FILL2_PRICE": 52_000, "FILL3_PRICE": 54_000, "FILL4_PRICE": 56_000, "MARK_PRICE": 60_000}],
     "W6": [{}, {"ADDED_MARGIN": 0, "FUNDING_INTERVALS": 0}, {"ADDED_MARGIN": 100, "FUNDING_INTERVALS": 0},
            {"ADDED_MARGIN": 0, "FUNDING_INTERVALS": 300}, {"MARK_PRICE": 47_500}, {"MARK_PRICE": 47_000},
            {"SIDE": "short", "MARK_PRICE": 52_000}, {"SIDE": "short", "MARK_PRICE": 54_000}, {"WALLET_BALANCE": 400}],

@@ -151,6 +151,15 @@ def test_public_surface_is_exactly_all():
             "exit_price_for_roe",
             "exit_price_for_pnl",
             "average_entry_price",
+            "what_if",
+            "break_even_price",
+            "entry_ladder",
+            "ladder_entries",
+            "funding_drift",
+            "funding_liq_interval",
+            "removable_margin",
+            "withdrawable_balance",
+            "liq_price_after_removal",
         ]
     )
     for name in xlmargin.__all__:

@@ -31,7 +31,12 @@ VALUES = {
     "mmr": [0.01, 0.02], "maint_amount": [5, 10], "contract": ["inverse", "inverse"], "close_fee_rate": [0.0005, 0.0004],
     "rules": ["bybit", "bybit"], "intervals": [3, 2], "account": ["a", "b"], "threshold": [0.5, 0.9],
     "open_fee_rate": [0.0005, 0.0005], "haircut": [0.05, 0.1], "symbol": ["BTC", "ETH"], "collateral": [0.01, 0.02],
-    "position_id": ["p1", "p2"], "margin_mode": ["isolated", "cross"],
+    "position_id": ["p1", "p2"],
+    # issue #16: what-if, entry ladder, break-even, funding drift, margin that can come out
+    "trade_side": ["long", "short"], "trade_size": [0.05, 0.3], "trade_price": [50_500, 40_500],
+    "trade_fee_rate": [0.0005, 0.0004], "margin_mode": ["isolated", "isolated"], "low_price": [40_000, 30_000],
+    "high_price": [50_000, 45_000], "entries": [3, 2], "funding": [-5, 2], "start_time": [46_000, 46_001],
+    "interval_hours": [4, 1], "removed_margin": [10, 20],
 }
 ONE_PER_CALL = {"wallet_balance": 1_000, "free_balance": 500, "tiers": "binance_usdm_btcusdt", "position": 2,
                 "step": 0.1, "up_to": 1.5}

@@ -51,7 +51,10 @@ GOOD = {"size": 0.1, "price": 50_000, "contract": "linear", "side": "long", "ent
         "symbol": None, "collateral": 0, "equity": 100, "maint_margin": 69, "threshold": 0.8, "free_balance": 100,
         "balance": 1_000, "tiers": None, "open_fee_rate": 0, "amount": 1, "haircut": 0.05, "position": 1,
         "exit_price": 55_000, "roe": 0.5, "pnl": 100, "position_id": None, "tick": 0.1,
-        "margin_mode": "cross", "step": 0.05, "up_to": 2}
+        # issue #16
+        "trade_side": "long", "trade_size": 0.05, "trade_price": 49_000, "trade_fee_rate": 0.0005, "margin_mode": "cross",
+        "low_price": 40_000, "high_price": 50_000, "entries": 3, "funding": -5, "start_time": None, "interval_hours": 8,
+        "removed_margin": 10, "step": 0.05, "up_to": 2}
 
 
 @st.composite

@@ -37,9 +37,14 @@ REQUIRED = {  # names the issue and users rely on: inputs -> outputs
     "W5": (["ALT1_PRICE"], ["CROSS_EQUITY", "CROSS_MAINT_MARGIN", "ALT1_CROSS_LIQ_PRICE", "ALT1_ISO_LIQ_PRICE"]),
     "W6": (["ADDED_MARGIN", "FUNDING_INTERVALS", "SIDE"],
            ["ISO_LIQ_PRICE", "TOPUP_LIQ_PRICE", "FUNDING_PER_INTERVAL", "FUNDING", "CROSS_WALLET_NOW", "CROSS_LIQ_PRICE"]),
+    "WHATIF": (["TRADE_SIDE", "TRADE_SIZE", "TRADE_PRICE", "MARK_PRICE"],
+               ["LIQ_PRICE_BEFORE", "LIQ_PRICE_AFTER", "ENTRY_AFTER", "REALIZED_PNL", "CAN_OPEN", "EQUITY_AFTER", "MAX_SIZE_AFTER"]),
+    "LADDER": (["BALANCE", "LEVERAGE", "FILL1_PRICE", "FILL4_SIZE", "MARK_PRICE"],
+               ["ENTRY_4", "MARGIN_4", "LIQ_4", "DISTANCE_4", "FITS_4", "FIRST_MISFIT"]),
 }
 XLMARGIN_FUNCTIONS = {"ISOLATED_LIQ_PRICE", "CROSS_LIQ_PRICE", "MAINT_MARGIN", "UNREALIZED_PNL", "ISOLATED_ACCOUNT_VALUE",
-                      "INITIAL_MARGIN", "MAX_POSITION_SIZE", "FUNDING_PAYMENT", "MARGIN_RATIO", "MARGIN_CALL", "MARGIN_FOR_LIQ_PRICE"}
+                      "INITIAL_MARGIN", "MAX_POSITION_SIZE", "FUNDING_PAYMENT", "MARGIN_RATIO", "MARGIN_CALL", "MARGIN_FOR_LIQ_PRICE",
+                      "CROSS_EQUITY", "BREAK_EVEN_PRICE", "DISTANCE_TO_LIQ"}
 
 
 def engine_values(book, inputs, table=None):
@@ -104,7 +109,7 @@ def test_every_package_and_the_template_files_are_in_the_wheel_config():
     assert set(config["packages"]) == on_disk | {"xlmargin.workbooks.files"}, "pyproject.toml lists the packages by hand"
     assert config["package-dir"] == {"xlmargin.workbooks.files": "workbooks"}
     shipped = {p.name for pattern in config["package-data"]["xlmargin.workbooks.files"] for p in WORKBOOKS.glob(pattern)}
-    assert shipped == {p.name for p in WORKBOOKS.iterdir() if p.suffix == ".xlsx"} and len(shipped) == 7
+    assert shipped == {p.name for p in WORKBOOKS.iterdir() if p.suffix == ".xlsx"} and len(shipped) == len(TEMPLATES) + 1
 
 
 def test_an_installed_package_finds_its_template_files_as_package_data(tmp_path):
@@ -161,7 +166,7 @@ def test_structure(key):
     assert not [label for label in labels if "(for the status)" in label] and len(labels) == len(set(labels))
     assert "ISERROR(MAINT_MARGIN(" in sheet["A4"].value  # which engine computes, in words
     assert sheet.conditional_formatting, "status cells are formatted by state"
-    assert str(sheet["A2"].value) == WORKED_EXAMPLES[key].lesson
+    assert str(sheet["A2"].value) == (WORKED_EXAMPLES[key].lesson if key in WORKED_EXAMPLES else template.lesson)
     readme = [row for row in book["README"].iter_rows(values_only=True)]
     listed = {row[0] for row in readme}
     assert set(names) <= listed

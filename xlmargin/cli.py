@@ -111,6 +111,8 @@ def demo(folder: str, force: bool) -> None:
         raise OutputExistsError(f"{out} holds an earlier demo's outputs; pass --force to overwrite them")
     click.echo("Worked examples, recalculated in their template workbooks (headless engine):")
     for key, make in tqdm(TEMPLATES.items(), desc="templates", unit="book", leave=False, disable=None):
+        if key not in WORKED_EXAMPLES:  # the what-if and entry-ladder workbooks are tested, not a worked example
+            continue
         template = make()
         path = template_path(template.file)
         if not path.exists():  # an installed package without the repository's workbooks/

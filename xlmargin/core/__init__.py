@@ -21,6 +21,10 @@ module             what
 ``compiled``       the optional numba kernel (loaded on the first large call)
 ``inputs``         the one rule for mixing scalars, arrays and Series
 ``examples``       the worked examples W1-W6 as functions of named inputs
+``whatif``         hypothetical trades on an account, before and after
+``entries``        break-even price, entry ladder, a budget spread over a price range
+``drift``          a position held through a funding schedule
+``withdrawal``     margin that can come out, per exchange
 =================  ==========================================================
 
 Every layer above (``xlmargin.review``, ``xlmargin.excel``, ``xlmargin.workbooks``,
@@ -60,6 +64,10 @@ from .sizing import (
     max_position_size,
 )
 from .tiers import TierTable
+from .whatif import what_if
+from .entries import break_even_price, entry_ladder, ladder_entries
+from .drift import funding_drift, funding_liq_interval
+from .withdrawal import liq_price_after_removal, removable_margin, withdrawable_balance
 
 # the formulas, in the order the docs list them (also the Excel functions' order)
 FORMULAS = [
@@ -90,6 +98,15 @@ FORMULAS = [
     "exit_price_for_roe",
     "exit_price_for_pnl",
     "average_entry_price",
+    "what_if",
+    "break_even_price",
+    "entry_ladder",
+    "ladder_entries",
+    "funding_drift",
+    "funding_liq_interval",
+    "removable_margin",
+    "withdrawable_balance",
+    "liq_price_after_removal",
 ]
 
 __all__ = ["TierTable", "SizeScaledRate", "SCHEDULES", "RULES", "hyperliquid_mmr", "price_on_screen", *FORMULAS]

@@ -58,7 +58,18 @@ ARG_HELP = {
     "symbol": "Optional contract of each position: in cross mode the legs of one symbol move together (hedge mode); no unit",
     "roe": "Wanted return on equity: PnL / initial margin [decimal: 0.5 is 50 %]; negative for a loss",
     "pnl": "Wanted profit (+) or loss (-) [settlement asset]",
-    "margin_mode": "isolated or cross (default) for each position; no unit",
+    "trade_side": "The trade's direction: long buys, short sells (or 1 / -1); no unit",
+    "trade_size": "The trade's size, in the units of size: base asset for linear [base asset], position value for inverse [quote]; 0 for no trade",
+    "trade_price": "The price the trade fills at [quote per base]",
+    "trade_fee_rate": "The fee the trade pays, as a rate of its notional [decimal: 0.0005 is 0.05 %] (default 0)",
+    "margin_mode": "isolated or cross: each position with its own margin, or the balance backing every position (default cross); no unit",
+    "low_price": "The low end of the price range the plan spreads its budget over [quote per base]",
+    "high_price": "The high end of the price range the plan spreads its budget over [quote per base]",
+    "entries": "How many fills the plan has, spaced evenly over the range [count]",
+    "funding": "Funding received (+) or paid (-) so far, e.g. from FUNDING_PAYMENT [settlement asset] (default 0)",
+    "start_time": "Optional date and time the projection starts (a date cell); the table then shows each interval's date; no unit",
+    "interval_hours": "Hours between funding payments [h] (default 8)",
+    "removed_margin": "The margin to take out of the isolated position [settlement asset]",
     "step": "Step of the price move [decimal: 0.05 is 5 %], in (0, 1] (default 0.05)",
     "up_to": "Highest price of the ladder as a multiple of the mark price [x], at least 1 (default 2)",
 }
@@ -130,6 +141,28 @@ EXIT_PRICE_FOR_PNL = _udf(
 )
 AVERAGE_ENTRY_PRICE = _udf(
     xm.average_entry_price, "Average entry price of several fills: size-weighted (linear) or harmonic (inverse)."
+)
+
+WHAT_IF = _udf(
+    xm.what_if, "Hypothetical trades on an account: each position and the account before and after (a table)."
+)
+BREAK_EVEN_PRICE = _udf(
+    xm.break_even_price, "Exit price that pays the fees to open and close and the funding so far [quote per base].",
+    "no break-even price",
+)
+ENTRY_LADDER = _udf(xm.entry_ladder, "A plan of entries fill by fill: average entry, size, margin, tier, liquidation, fits.")
+LADDER_ENTRIES = _udf(xm.ladder_entries, "A budget spread evenly over a price range: the plan's prices and sizes.")
+FUNDING_DRIFT = _udf(xm.funding_drift, "A position held through funding at an unchanged mark: margin and liquidation per interval.")
+FUNDING_LIQ_INTERVAL = _udf(
+    xm.funding_liq_interval, "Funding interval at which the position is liquidated at an unchanged mark [count]. #N/A: never.",
+    "not liquidated within the schedule",
+)
+REMOVABLE_MARGIN = _udf(xm.removable_margin, "Margin that can be removed from an isolated position, per exchange rule [settlement asset].")
+WITHDRAWABLE_BALANCE = _udf(
+    xm.withdrawable_balance, "What can be withdrawn from a cross account with open positions, per exchange rule [settlement asset]."
+)
+LIQ_PRICE_AFTER_REMOVAL = _udf(
+    xm.liq_price_after_removal, "Isolated liquidation price after taking margin out [quote per base]. #N/A: none.", NO_LIQUIDATION
 )
 
 PRICE_ON_SCREEN = _udf(xm.price_on_screen, "A liquidation price as the exchange shows it on its price tick.")
