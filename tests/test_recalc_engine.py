@@ -135,3 +135,21 @@ def test_excel_kurt_reference_is_right():
     s2 = (9 + 4 + 1 + 0 + 36) / 4  # 12.5
     m4 = (81 + 16 + 1 + 0 + 1296) / s2**2  # sum of (x - mean)^4 / s^4
     assert math.isclose(_excel_kurt([1, 2, 3, 4, 10]), 5 * 6 / (4 * 3 * 2) * m4 - 3 * 16 / (3 * 2))
+
+
+def test_the_garbage_collector_is_paused_only_while_a_workbook_is_recalculated():
+    import gc
+
+    from xlmargin.workbooks.recalc import RecalcError, recalc
+
+    assert gc.isenabled()
+    assert recalc(W3, {"ETH_PRICE": "1800"})["CROSS_EQUITY"] == pytest.approx(-20) and gc.isenabled()
+    with pytest.raises(RecalcError):
+        recalc(W3, {"NO_SUCH_INPUT": "1"})
+    assert gc.isenabled()  # after a failure too
+    gc.disable()  # a caller's own choice is kept
+    try:
+        recalc(W3, {})
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

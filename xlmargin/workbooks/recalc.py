@@ -18,7 +18,7 @@ from typing import Any, ContextManager
 from lxml import etree
 
 from ..files import write_atomically
-from .engine import RecalcBook, RecalcError
+from .engine import RecalcBook, RecalcError, collector_paused
 from .inputs import NamedCell, check_inputs, named_cells_of
 
 NS = {
@@ -37,6 +37,7 @@ def parse_assignment(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+@collector_paused()  # one pause for the whole command, not one per step
 def recalc(
     path: str | os.PathLike[str], inputs: dict[str, Any], out: str | os.PathLike[str] | None = None, force: bool = False,
     step: Callable[[str], ContextManager[Any]] = lambda label: contextlib.nullcontext(),
