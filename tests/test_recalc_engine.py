@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 from lxml import etree
-
 from template_reference import CASES, close
+
 from xlmargin.workbooks.engine import ADD_IN_FUNCTIONS, RecalcBook
 from xlmargin.workbooks.templates import TEMPLATES
 
@@ -34,7 +34,7 @@ def _imported(tmp_path, *argv):
     listing = tmp_path / "modules.json"
     script = (f"import atexit, json, sys; atexit.register(lambda: open({str(listing)!r}, 'w').write(json.dumps(sorted(sys.modules))));"
               f"sys.argv = ['xlmargin', *{[str(a) for a in argv]!r}]; from xlmargin.cli import main; main()")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
     return result.returncode, result.stdout, set(json.loads(listing.read_text()))
 
 
@@ -81,7 +81,7 @@ values = book.calculate()
 print(json.dumps({{"before": loaded_before, "after": "scipy.stats" in sys.modules, "values": values,
                   "interp": float(stat.interp1d([0.0, 2.0], [0.0, 4.0])(0.5))}}))
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     got = json.loads(result.stdout)
     assert not got["before"] and got["after"]  # imported when KURT ran, not before
