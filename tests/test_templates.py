@@ -49,8 +49,9 @@ XLMARGIN_FUNCTIONS = {"ISOLATED_LIQ_PRICE", "CROSS_LIQ_PRICE", "MAINT_MARGIN", "
 
 def engine_values(book, inputs, table=None):
     """Recalculate a loaded template with named inputs and W5 table changes; every named value."""
+    values = book.calculate(inputs)  # compiles what the named cells need, the positions table included
     if not table:
-        return book.calculate(inputs)
+        return values
     cells = {book.key(*book.names[name]): value for name, value in inputs.items()}
     for symbol, fields in table.items():
         for field, value in fields.items():

@@ -4,7 +4,7 @@ An input is a named cell without a formula; an output is a named cell with one.
 An input takes what Excel's own data validation on the cell allows: a finite
 number (within the validation's bounds), or one of the words of a list
 validation (such as ``long``/``short``). ``--set`` values arrive as text and are
-checked here, before the formula engine is loaded, so that ``1,800``, ``nan``,
+checked here, before the formula engine compiles the workbook, so that ``1,800``, ``nan``,
 ``=1+1`` or ``#N/A`` are refused with a reason instead of recalculating to
 ``#VALUE!`` everywhere.
 """
@@ -40,6 +40,12 @@ class NamedCell:
 def named_cells(path: Path) -> dict[str, NamedCell]:
     """The workbook's single-cell defined names (upper case); :class:`RecalcError` if it has no named outputs."""
     book = load_workbook(path)
+    check_formulas(book)  # an unknown function is the first thing to say
+    return named_cells_of(book, Path(path).name)
+
+
+def named_cells_of(book: Any, file: str) -> dict[str, NamedCell]:
+    """:func:`named_cells` of a workbook already read (openpyxl), ``file`` its name for messages."""
     cells, ranges = {}, []
     for name, definition in book.defined_names.items():
         destinations = list(definition.destinations)
@@ -48,11 +54,10 @@ def named_cells(path: Path) -> dict[str, NamedCell]:
             continue
         sheet, ref = destinations[0][0], destinations[0][1].replace("$", "")
         cells[name.upper()] = _named_cell(name.upper(), book[sheet], ref)
-    check_formulas(book)  # an unknown function is the first thing to say
     if not any(c.formula for c in cells.values()):
         hint = (f"; it names only ranges ({', '.join(sorted(ranges)[:4])}): fill it in and review it with "
                 "`xlmargin report`" if ranges else "")
-        raise RecalcError(f"{path.name} has no named output cells (named cells with a formula) to recalculate{hint}")
+        raise RecalcError(f"{file} has no named output cells (named cells with a formula) to recalculate{hint}")
     return cells
 
 

@@ -1,6 +1,6 @@
 """``xlmargin recalc``: recalculate a workbook headlessly and, if asked, save a recalculated copy.
 
-The input file is only read. The copy is the input file with the new input
+The input file is only read, once. The copy is the input file with the new input
 values and every recalculated formula value written into its cells; all else
 (styles, charts, validation, names) is carried over byte for byte, and Excel is
 told to recalculate on opening as well.
@@ -18,8 +18,8 @@ from typing import Any, ContextManager
 from lxml import etree
 
 from ..files import write_atomically
-from .engine import RecalcBook, RecalcError
-from .inputs import NamedCell, check_inputs, named_cells
+from .engine import RecalcBook, RecalcError, collector_paused
+from .inputs import NamedCell, check_inputs, named_cells_of
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -37,6 +37,7 @@ def parse_assignment(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+@collector_paused()  # one pause for the whole command, not one per step
 def recalc(
     path: str | os.PathLike[str], inputs: dict[str, Any], out: str | os.PathLike[str] | None = None, force: bool = False,
     step: Callable[[str], ContextManager[Any]] = lambda label: contextlib.nullcontext(),
@@ -60,12 +61,12 @@ def recalc(
     source = Path(path)
     if out is not None and Path(out).resolve() == source.resolve():
         raise RecalcError(f"--out must not be the input file {source.name}; the input is never modified")
-    cells = named_cells(source)
+    with step(f"reading {source.name}"):
+        book = RecalcBook(source)  # the one reading of the file; nothing compiled yet
+    cells = named_cells_of(book.workbook, source.name)
     values = check_inputs(source.name, cells, inputs)
-    with step(f"loading {source.name} into the formula engine"):
-        book = RecalcBook(source)
     if out is None:
-        with step("recalculating"):
+        with step("recalculating"):  # compiles the named cells and what they depend on
             named = book.calculate(values)
         return _checked(source.name, book, named, cells)
     named: dict[str, Any] = {}
@@ -73,7 +74,7 @@ def recalc(
     def write(tmp: Path) -> None:  # called once ``out`` may be written: an existing file refuses before any work
         with step("recalculating every cell"):
             named.update(_checked(source.name, book, book.calculate(values, all_cells=True), cells))
-        written = book.cell_values()
+        written = {where: value for where, value in book.cell_values().items() if where in book.formula_cells}
         for name, value in values.items():
             written[book.names[name.upper()]] = value
         write_copy(source, tmp, written)

@@ -320,7 +320,7 @@ def w6() -> Template:
             _input("MARK_PRICE", "BTC mark price", "USDT", PRICE, i["MARK_PRICE"], POSITIVE),
             _input("MMR", "Maintenance margin rate", "rate", RATE, i["MMR"], A_RATE),
             _input("WALLET_BALANCE", "Wallet, if held in cross instead", "USDT", AMOUNT, 1_000.0, POSITIVE,
-                   "cross mode: no margin to add by hand; funding comes out of this wallet"),
+                   "an assumption: SPEC W6 names no cross wallet (1,000 as in W2); funding comes out of it"),
         ],
         outputs=[
             _output("OPENING_MARGIN", "Margin at opening", "USDT", AMOUNT, "=SIZE*ENTRY_PRICE/LEVERAGE", "notional / leverage",
