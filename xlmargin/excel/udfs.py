@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import xlmargin as xm
 
+from . import FUNCTIONS
 from .convert import excel_function, xlwings_host
 from .ladder import shock_ladder
 
@@ -172,4 +173,4 @@ SHOCK_LADDER = _udf(
     "no margin ratio: nothing open",
 )
 
-__all__ = [name.upper() for name in [*xm.core.FORMULAS, "price_on_screen", "shock_ladder"]]
+__all__ = list(FUNCTIONS)

@@ -41,7 +41,7 @@ import tqdm
 from formulas.excel.xlreader import load_workbook as _read_workbook
 from formulas.functions import Array, Error, get_error, wrap_ranges_func
 
-from ..core import FORMULAS
+from ..excel import FUNCTIONS
 from ..errors import XlmarginError
 from .shipped import template_folder, template_path
 
@@ -108,9 +108,8 @@ def _function_table() -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 # xlmargin's functions inside the engine
 
-ADD_IN_FUNCTIONS = tuple(name.upper() for name in (*FORMULAS, "price_on_screen"))
-"""xlmargin's Excel functions, named as :mod:`xlmargin.excel.udfs` names them (its ``__all__``; a test checks
-that they agree), known without importing that module and xlwings."""
+ADD_IN_FUNCTIONS = FUNCTIONS
+"""xlmargin's Excel functions, named as :mod:`xlmargin.excel.udfs` names them, known without importing xlwings."""
 
 REASONS: list[tuple[str, str]] = []
 """(code, reason) of every error xlmargin's functions returned in the current calculation, in order."""
