@@ -23,6 +23,9 @@ DEFAULTS["W3"].update(BTC_SIDE="long", ETH_SIDE="long")
 DEFAULTS["W6"]["WALLET_BALANCE"] = 1_000.0
 DEFAULTS["WHATIF"] = dict(WHATIF_INPUTS)  # the what-if template (issue #16): its own inputs, no worked example
 DEFAULTS["LADDER"] = dict(LADDER_INPUTS)  # the entry-ladder template (issue #16)
+# W3 at live marks (issue #15): without a live price (every test: no network) it is W3 at its typed prices
+DEFAULTS["W3LIVE"] = DEFAULTS["W3"] | {"EXCHANGE": "binanceusdm", "BTC_SYMBOL": "BTC/USDT:USDT", "ETH_SYMBOL": "ETH/USDT:USDT",
+                                       "REFRESH_SECONDS": 5}
 
 
 def ratio(equity, mm):
@@ -147,6 +150,17 @@ def _w3(i, table):
         "ISO_STATUS": _iso_status(list(zip(("BTC", "ETH"), alive))),
         **_cross(float(mg.cross_equity(w, sides, sizes, entries, marks)), float(mg.cross_maint_margin(sizes, marks, r))),
     }
+
+
+def _w3live(i, table):
+    """W3's figures, the marks used being the typed ones, and the cells that say so."""
+    return _w3(i, table) | {"BTC_LIVE_MARK": "none", "ETH_LIVE_MARK": "none", "BTC_MARK": i["BTC_PRICE"],
+                            "ETH_MARK": i["ETH_PRICE"],
+                            "PRICE_SOURCE": "the typed prices: no live price (MARK_PRICE needs xlmargin[live] and the network)"}
+
+
+def _w3live_chart(i, x, table):
+    return _w3_chart(i, x, table)
 
 
 def _w3_chart(i, x, table):
@@ -342,6 +356,7 @@ CASES = {
            {"SIDE": "short", "MARK_PRICE": 50_500}, {"SIDE": "short", "MARK_PRICE": 51_000}, {"SIDE": "short", "MARK_PRICE": 60_000}],
     "W3": [{}, {"ETH_PRICE": 1_800}, {"ETH_PRICE": 2_400, "BTC_PRICE": 45_000}, {"BTC_PRICE": 44_000},
            {"ETH_SIDE": "short", "ETH_PRICE": 2_700}, {"ETH_SIDE": "short", "ETH_PRICE": 2_800}, {"BTC_SIDE": "short", "ETH_PRICE": 2_500}],
+    "W3LIVE": [{}, {"ETH_PRICE": 1_800}, {"BTC_PRICE": 44_000}, {"ETH_SIDE": "short", "ETH_PRICE": 2_800}],
     "W4": [{}, {"MARK_PRICE": 55_000}, {"MARK_PRICE": 54_000}, {"MARK_PRICE": 50_000},
            {"SIDE": "short", "MARK_PRICE": 65_000}, {"SIDE": "short", "MARK_PRICE": 67_000}, {"SIDE": "short", "MARK_PRICE": 75_000}],
     "W5": [{}, {"ALT1_PRICE": 100}, {"ALT1_PRICE": 108}, {"ALT1_PRICE": 110}, {"ALT1_PRICE": 131.5}],

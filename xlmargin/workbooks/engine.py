@@ -171,12 +171,17 @@ def register_functions() -> tuple[str, ...]:
     """Put xlmargin's functions into the engine (once); returns the names registered."""
     functions = _function_table()
     names = []
-    for name in ADD_IN_FUNCTIONS:
-        fn = _engine_function(name)
+    for name, fn in [*((name, _engine_function(name)) for name in ADD_IN_FUNCTIONS), ("MARK_PRICE", _no_live_price)]:
         for spelling in (name, f"_XLDUDF_{name}"):
             functions[spelling] = fn
             names.append(spelling)
     return tuple(names)
+
+
+@wrap_ranges_func
+def _no_live_price(*args: Any) -> Any:
+    """MARK_PRICE (xlmargin[live]) in the headless engine: no live price (#N/A); it never calls an exchange."""
+    return _engine_error("#N/A", "the headless engine fetches no live prices (MARK_PRICE): a workbook uses its typed ones", False)
 
 
 # ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ..core.examples import W5_POSITIONS, WORKED_EXAMPLES
+from .specs_live import w3_live
 from .specs_trades import entry_ladder_template, what_if_template
 from .model import (
     A_RATE, AMOUNT, ANY_NUMBER, COUNT, NON_NEGATIVE, POSITIVE, PRICE, RATE, SIDES, SIZE, USD, WHOLE,
@@ -362,4 +363,4 @@ def w6() -> Template:
 
 
 TEMPLATES: dict[str, Callable[[], Template]] = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6,
-                                                "WHATIF": what_if_template, "LADDER": entry_ladder_template}
+                                                "WHATIF": what_if_template, "LADDER": entry_ladder_template, "W3LIVE": w3_live}
