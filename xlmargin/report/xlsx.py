@@ -34,6 +34,7 @@ from .content import (
     value_curve,
 )
 from .provenance import provenance_rows
+from .xlsx_rows import write_rows
 
 if TYPE_CHECKING:
     from xlsxwriter.chart import Chart
@@ -96,37 +97,13 @@ class _Sheets:
         columns = []
         for column in part.columns:
             values = frame[column.name]
-            if column.kind in ("text",):
+            if column.kind == "text":
                 columns.append(("text", values.astype(object).where(values.notna(), "").astype(str).tolist(), None))
             elif column.kind == "flag":
-                columns.append(("flag", values.astype(bool).tolist(), None))
+                columns.append(("flag", values.astype(bool).to_numpy(), None))
             else:
                 columns.append(("number", values.to_numpy(dtype=float), self.fmt(column)))
-        write_string, write_number, write_boolean = sheet.write_string, sheet.write_number, sheet.write_boolean
-        write_blank, write_formula = sheet.write_blank, sheet.write_formula
-        n = len(frame)
-        for j, (kind, values, cell_format) in enumerate(columns):
-            if kind == "number":
-                finite = np.isfinite(values)
-                columns[j] = (kind, values.tolist(), cell_format, finite.tolist(), bool(finite.all()))
-            else:
-                columns[j] = (kind, values, cell_format, None, True)
-        for i in range(n):
-            r = row + 1 + i
-            for j, (kind, values, cell_format, finite, all_finite) in enumerate(columns):
-                value = values[i]
-                if kind == "number":
-                    if all_finite or finite[i]:
-                        write_number(r, j, value, cell_format)
-                    elif value != value:  # NaN: no answer
-                        write_blank(r, j, None, cell_format)
-                    else:
-                        write_formula(r, j, "#NUM!", cell_format, "#NUM!")
-                elif kind == "text":
-                    write_string(r, j, value)
-                else:
-                    write_boolean(r, j, value)
-        return row + 1 + n
+        return write_rows(sheet, row + 1, columns) if len(frame) else row + 1
 
     def widths(self, sheet: Worksheet, part: Table, frame: pd.DataFrame, first_column_min: int = 0) -> None:
         """Column widths that fit the header (wrapped) and the widest value in its format: never '###'."""

@@ -1,0 +1,112 @@
+"""Writing the rows of a large table into an XlsxWriter worksheet fast: the same cells, a row at a time, not a cell at a time.
+
+XlsxWriter's ``write_number`` / ``write_string`` cost about 3-9 µs a cell in
+Python (a call, a check, a tuple, then an XML element per cell); a 1,000,000-
+position report holds about 40 million cells. In ``constant_memory`` mode
+XlsxWriter streams each finished row as XML into a temporary file, which it
+copies into the sheet when the workbook closes. :func:`write_rows` writes the
+same XML into that file a row at a time: each cell's markup comes from
+XlsxWriter itself (its ``_write_cell``, once per distinct text, flag or special
+number of a column), and finite numbers are formatted as XlsxWriter does
+(``{:.16G}``), so the file holds the cells the per-cell calls would have written.
+It uses four of XlsxWriter's internals (``fh``, ``previous_row``,
+``_write_single_row``, ``_write_cell``); ``tests/test_report_xlsx_rows.py``
+compares the result with the per-cell path byte for byte, so a change in
+XlsxWriter shows there.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import CellBlankTuple, CellBooleanTuple, CellFormulaTuple, CellNumberTuple, CellStringTuple
+
+CHUNK = 20_000  # rows formatted at once (bounds the memory of the XML strings)
+TEXT_MAX = 32_767  # Excel's most UTF-16 units in a cell (XlsxWriter truncates longer strings)
+
+
+def _markup(sheet, col: int, cell) -> str:
+    """What XlsxWriter writes for ``cell`` in column ``col``, after ``<c r="A1"`` (the row number is added per row)."""
+    saved, sheet.fh = sheet.fh, io.StringIO()
+    try:
+        sheet._write_cell(0, col, cell)
+        text = sheet.fh.getvalue()
+    finally:
+        sheet.fh = saved
+    prefix = f'<c r="{xl_col_to_name(col)}1"'
+    assert text.startswith(prefix), text  # XlsxWriter's cell element changed: see the module docstring
+    return text[len(prefix):]
+
+
+def _truncated(text: str) -> str:
+    if len(text) <= TEXT_MAX // 2:
+        return text
+    units = text.encode("utf-16-le")
+    return units[:2 * TEXT_MAX].decode("utf-16-le", "ignore") if len(units) > 2 * TEXT_MAX else text
+
+
+def _by_value(sheet, col: int, values: list, make) -> list[str]:
+    """The markup of each of ``values``, computed once per distinct value."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    markup = np.array([_markup(sheet, col, make(u)) for u in uniques], dtype=object)
+    return markup[codes].tolist()
+
+
+def write_rows(sheet, first_row: int, columns: list[tuple]) -> int:
+    """Write the cells of ``columns`` at rows ``first_row``, ``first_row + 1``, ... of ``sheet``; return the row after.
+
+    Parameters
+    ----------
+    sheet : xlsxwriter.worksheet.Worksheet
+        A worksheet of a ``constant_memory`` workbook whose rows so far lie above
+        ``first_row``.
+    first_row : int
+        The first row to write (0-based).
+    columns : list of (kind, values, format)
+        Per column, from the left: ``"number"`` (a float array; NaN an empty
+        cell with the format, +-inf ``#NUM!``), ``"text"`` (strings) or
+        ``"flag"`` (booleans), and the cell format of a number column.
+    """
+    n = len(columns[0][1]) if columns else 0
+    if n == 0:
+        return first_row
+    sheet._write_single_row(first_row)  # the rows above (the header) go out first, as a cell write would send them
+    cells, fields = [], []
+    for j, (kind, values, cell_format) in enumerate(columns):
+        letter = xl_col_to_name(j)
+        if kind == "number" and np.isfinite(values).all():
+            attr = f' s="{cell_format._get_xf_index()}"' if cell_format is not None else ""
+            cells.append(f'<c r="{letter}{{0}}"{attr}><v>{{{len(fields) + 1}:.16G}}</v></c>')
+            fields.append(np.asarray(values, dtype=float))
+            continue
+        if kind == "number":
+            values = np.asarray(values, dtype=float)
+            finite = np.isfinite(values)
+            number = _markup(sheet, j, CellNumberTuple(1.0, cell_format)).replace("<v>1</v>", "<v>%.16G</v>")
+            text = np.where(np.isnan(values), _markup(sheet, j, CellBlankTuple(cell_format)),
+                            _markup(sheet, j, CellFormulaTuple("#NUM!", cell_format, "#NUM!"))).astype(object)
+            text[finite] = [number % v for v in values[finite].tolist()]
+            text = text.tolist()
+        elif kind == "text":
+            text = _by_value(sheet, j, list(values), lambda v: CellStringTuple(_truncated(v), None))
+        else:
+            flags = np.asarray(values, dtype=bool)
+            text = np.where(flags, _markup(sheet, j, CellBooleanTuple(1, None)),
+                            _markup(sheet, j, CellBooleanTuple(0, None))).astype(object).tolist()
+        cells.append(f'<c r="{letter}{{0}}"{{{len(fields) + 1}}}')
+        fields.append(text)
+    template = '<row r="{0}">' + "".join(cells) + "</row>"
+    write = sheet.fh.write
+    for start in range(0, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        numbers = range(first_row + 1 + start, first_row + 1 + stop)  # Excel's rows count from 1
+        parts = [f[start:stop].tolist() if isinstance(f, np.ndarray) else f[start:stop] for f in fields]
+        write("".join(map(template.format, numbers, *parts)))
+    last = first_row + n - 1
+    sheet._check_dimensions(first_row, 0)
+    sheet._check_dimensions(last, len(columns) - 1)
+    sheet.previous_row = last + 1  # the next cell written goes below; a row above would be refused as XlsxWriter does
+    return last + 1
