@@ -18,6 +18,7 @@ XlsxWriter shows there.
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -48,10 +49,14 @@ def _truncated(text: str) -> str:
     return units[:2 * TEXT_MAX].decode("utf-16-le", "ignore") if len(units) > 2 * TEXT_MAX else text
 
 
-def _by_value(sheet, col: int, values: list, make) -> list[str]:
-    """The markup of each of ``values``, computed once per distinct value."""
+_PLAIN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.:+-]*")  # text XlsxWriter writes as it is (no escape, no space to keep)
+
+
+def _texts(sheet, col: int, values: list) -> list[str]:
+    """The markup of each text of ``values``, computed once per distinct text (XlsxWriter's, unless plain)."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-    markup = np.array([_markup(sheet, col, make(u)) for u in uniques], dtype=object)
+    markup = np.array([f' t="inlineStr"><is><t>{u}</t></is></c>' if _PLAIN.fullmatch(u) else
+                       _markup(sheet, col, CellStringTuple(_truncated(u), None)) for u in uniques], dtype=object)
     return markup[codes].tolist()
 
 
@@ -91,7 +96,7 @@ def write_rows(sheet, first_row: int, columns: list[tuple]) -> int:
             text[finite] = [number % v for v in values[finite].tolist()]
             text = text.tolist()
         elif kind == "text":
-            text = _by_value(sheet, j, list(values), lambda v: CellStringTuple(_truncated(v), None))
+            text = _texts(sheet, j, list(values))
         else:
             flags = np.asarray(values, dtype=bool)
             text = np.where(flags, _markup(sheet, j, CellBooleanTuple(1, None)),
