@@ -11,7 +11,6 @@ without the ``cli`` extra itself, the ``xlmargin`` command (:mod:`xlmargin.__mai
 from __future__ import annotations
 
 import contextlib
-import logging
 import sys
 import threading
 import time
@@ -192,9 +191,9 @@ def _refuse_inputs_as_outputs(targets: list[Path], inputs: list[str | None]) -> 
 
 
 def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
-    from .review.distributed import evaluate_parquet  # first: it says which extra is missing
+    from .review.distributed import evaluate_parquet, local_cluster  # first: it says which extra is missing
 
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     from .core.tiers import TierTable
     from .review.reading import check_parquet_folder, read_table
@@ -207,8 +206,8 @@ def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
     if tiers:
         rows = read_table(Path(tiers))
         tier_sets = {n: TierTable.from_frame(r.reset_index(drop=True), meta={"name": n}) for n, r in rows.groupby("tier_set")}
-    # silence_logs: a successful run prints nothing of distributed's own (its start-up and shut-down WARNINGs)
-    with LocalCluster(processes=True, dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+    # quiet: a successful run prints nothing of distributed's own (its start-up and shut-down WARNINGs)
+    with local_cluster() as cluster, Client(cluster) as client:
         return evaluate_parquet(folder, table, tier_sets, client=client)
 
 

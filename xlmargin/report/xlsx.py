@@ -144,6 +144,7 @@ def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None) -> Non
     continues on sheets named "(2)", "(3)", ..., each with its header row.
     """
     sheets = _Sheets(path, progress)
+    sheets.progress("xlsx: Summary")
     summary = sheets.sheet(SUMMARY)
     summary.write_string(0, 0, TITLE, sheets.title)
     summary.merge_range(1, 0, 1, 9, NOTE, sheets.wrapped_note)
@@ -164,6 +165,7 @@ def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None) -> Non
             else:
                 _stacked(sheets, part)
     _provenance_sheet(sheets, prov)
+    sheets.progress("xlsx: compressing the workbook")
     sheets.book.close()
 
 
