@@ -8,9 +8,11 @@ report it. Then the same book, written as Parquet files, is reviewed on Dask
 with two local worker processes (:func:`xlmargin.review.distributed.local_cluster`),
 and its time is printed beside the single-process review's, timed in the same run.
 
-Peak memory is the maximum resident set size of this process (``getrusage``)
-and, apart, of the largest child process (the PDF renderer); the Dask workers'
-peaks are asked of the workers themselves. Targets: the whole review and report
+Peak memory is the maximum resident set size (``VmHWM`` in /proc) of this
+process and, sampled every 0.1 s, the most this process and its children (the
+PDF renderer) held together; the Dask workers' peaks are asked of the workers.
+(``getrusage``'s ``ru_maxrss`` is not used for children: Linux carries the
+parent's figure over a fork and exec.) Targets: the whole review and report
 under 60 s and under 1,536 MB.
 
 Run:  python tests/benchmarks/bench_book.py [--positions 1000000] [--accounts 100000] [--format html ...] [--no-dask]
@@ -19,8 +21,9 @@ Run:  python tests/benchmarks/bench_book.py [--positions 1000000] [--accounts 10
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -43,8 +46,36 @@ class Stages:
         self.label, self.start = label, now
 
 
-def _peak_mb(who=resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def _status_mb(pid: str | int, field: str) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(float(line.split()[1]) / 1024 for line in status if line.startswith(field + ":"))
+    except (OSError, StopIteration):
+        return 0.0
+
+
+class TreeMemory:
+    """The most resident memory this process and its children held together, sampled every 0.1 s [MB]."""
+
+    def __init__(self):
+        self.peak, self._stop = 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.1):
+            children = Path(f"/proc/{me}/task/{me}/children").read_text().split()
+            self.peak = max(self.peak, sum(_status_mb(pid, "VmRSS") for pid in [me, *children]))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def _worker_peak_mb() -> float:
+    return _status_mb("self", "VmHWM")
 
 
 def _dask(book, out: Path, partitions: int, single_s: float) -> None:
@@ -62,7 +93,7 @@ def _dask(book, out: Path, partitions: int, single_s: float) -> None:
         begin = time.perf_counter()
         evaluate_parquet(folder, book.accounts, client=client)
         took = time.perf_counter() - begin
-        workers = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        workers = client.run(_worker_peak_mb)
     print(f"  Dask, 2 local workers        {took:7.2f} s  ({partitions} Parquet files; workers' peak "
           f"{', '.join(f'{mb:,.0f}' for mb in workers.values())} MB)")
     print(f"  one process (same run)       {single_s:7.2f} s  -> Dask / one process = {took / single_s:.2f}")
@@ -77,6 +108,7 @@ def main(argv=None) -> None:
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask run")
     args = parser.parse_args(argv)
     formats = tuple(args.formats or FORMATS)
+    tree = TreeMemory()
     begin = time.perf_counter()
     book = synthetic_book(args.positions, args.accounts)
     make_s = time.perf_counter() - begin
@@ -92,7 +124,7 @@ def main(argv=None) -> None:
         writing(None)
         report_s = time.perf_counter() - begin
         sizes = ", ".join(f"{p.suffix[1:]} {p.stat().st_size / 1e6:.1f} MB" for p in paths)
-        peak, child = _peak_mb(), _peak_mb(resource.RUSAGE_CHILDREN)
+        peak, together = _status_mb("self", "VmHWM"), tree.stop()
         print(f"risk review of {args.positions:,} positions in {args.accounts:,} accounts, report as {', '.join(formats)}")
         print(f"  make the synthetic book      {make_s:7.2f} s")
         for label, took in {**review.times, **writing.times}.items():
@@ -101,8 +133,8 @@ def main(argv=None) -> None:
         print(f"  write the report             {report_s:7.2f} s  ({sizes})")
         total = evaluate_s + report_s
         print(f"  review + report              {total:7.2f} s  (target < {TARGET_S:.0f} s: {'met' if total < TARGET_S else 'NOT met'})")
-        print(f"  peak memory                  {peak:7.0f} MB this process, {child:,.0f} MB the PDF renderer "
-              f"(target < {TARGET_MB:,.0f} MB: {'met' if peak + child < TARGET_MB else 'NOT met'} for both together)")
+        print(f"  peak memory                  {peak:7.0f} MB this process, {together:,.0f} MB with the PDF renderer "
+              f"(target < {TARGET_MB:,.0f} MB: {'met' if max(peak, together) < TARGET_MB else 'NOT met'})")
         del result
         if not args.no_dask:
             _dask(book, Path(out), args.partitions, evaluate_s)

@@ -4,7 +4,7 @@ WeasyPrint is imported only when a PDF is written: it needs the system's pango
 library, and the other formats must work without it (``xlmargin demo`` then
 skips the PDF). Every table of the PDF shows at most ``PDF_MAX_ROWS`` rows (the
 riskiest first; each says that all are in the XLSX): WeasyPrint lays out about
-a thousand table rows in ten seconds or more, whatever the size of the book.
+a thousand table rows in 20 s or more (about 2 ms a cell), whatever the size of the book.
 
 WeasyPrint is single-threaded Python; when other formats are written too, the
 PDF is rendered in a child process (:func:`start_pdf`, ``python -m
@@ -27,7 +27,7 @@ from .html import render_html
 if TYPE_CHECKING:
     from ..review.evaluate import RiskResult
 
-PDF_MAX_ROWS = 200  # a printed report lists the riskiest rows of each table; every row is in the XLSX
+PDF_MAX_ROWS = 50  # a printed report lists the 50 riskiest rows of each table; every row is in the XLSX
 
 
 def _weasyprint():
