@@ -79,6 +79,23 @@ def _step(label: str):
             click.echo(f" {time.monotonic() - start:.1f} s", err=True)
 
 
+class _Stages:
+    """A :func:`_step` per stage of a longer piece of work: each label given ends the step of the one before."""
+
+    def __init__(self, prefix: str):
+        self.prefix, self._step = prefix, None
+
+    def __call__(self, label: str) -> None:
+        self.close()
+        self._step = _step(f"{self.prefix}{label}")
+        self._step.__enter__()
+
+    def close(self) -> None:
+        if self._step is not None:
+            self._step.__exit__(None, None, None)
+            self._step = None
+
+
 def _stderr_is_terminal() -> bool:
     try:
         return click.get_text_stream("stderr").isatty()
@@ -175,8 +192,11 @@ def report(source: str, accounts: str | None, tiers: str | None, formats: tuple[
             bar.update(3)
         else:
             result = evaluate(read_book(source_path, accounts, tiers), progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
-    with _step(f"writing {', '.join(formats)}"):
-        paths = write_report(result, Path(folder), formats=formats, force=force, name=name)
+    stages = _Stages("writing ")  # each stage of the writing (a format, an XLSX sheet) shown with its time when slow
+    try:
+        paths = write_report(result, Path(folder), formats=formats, force=force, name=name, progress=stages)
+    finally:
+        stages.close()
     for path in paths:
         click.echo(f"wrote {path}")
 
