@@ -6,11 +6,9 @@ import os
 
 import pytest
 
-from xlmargin.report import PDF_MAX_ROWS, write_report
-from xlmargin.report import content
+from xlmargin.report import PDF_MAX_ROWS, content, provenance, write_report
 from xlmargin.report.html import render_html
 from xlmargin.report.pdf import pdf_page
-from xlmargin.report import provenance
 from xlmargin.review import evaluate, synthetic_book
 
 

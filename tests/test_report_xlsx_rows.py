@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 pytest.importorskip("xlsxwriter")  # the report extra; installed in the test environment
-import xlsxwriter  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from xlmargin.report.xlsx_rows import CHUNK, write_rows  # noqa: E402
+from xlmargin.report.xlsx_rows import CHUNK, write_rows
 
 TEXTS = ["acc1", "", " lead", "trail ", "a & b < c > d", "quote \"x\" 'y'", "tab\tnew\nline", "ctl\x01\x1f", "_x0000_",
          "=SUM(A1)", "ünïcødé ✓", "{0} {1:.3f}", "€" * 20_000]

@@ -23,7 +23,13 @@ import re
 import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import CellBlankTuple, CellBooleanTuple, CellFormulaTuple, CellNumberTuple, CellStringTuple
+from xlsxwriter.worksheet import (
+    CellBlankTuple,
+    CellBooleanTuple,
+    CellFormulaTuple,
+    CellNumberTuple,
+    CellStringTuple,
+)
 
 CHUNK = 20_000  # rows formatted at once (bounds the memory of the XML strings)
 TEXT_MAX = 32_767  # Excel's most UTF-16 units in a cell (XlsxWriter truncates longer strings)
