@@ -32,6 +32,7 @@ from ..errors import FailedError, MissingExtraError, require_extra
 require_extra("the report", "report", ("jinja2", "matplotlib", "xlsxwriter"))  # weasyprint: for a PDF only
 
 from ..files import OutputExistsError, write_all_atomically  # noqa: E402  (after the check of the extra)
+from .content import report_parts  # noqa: E402
 from .html import render_html  # noqa: E402
 from .pdf import PDF_MAX_ROWS, start_pdf, write_pdf  # noqa: E402
 from .provenance import provenance  # noqa: E402
@@ -98,15 +99,17 @@ def write_report(result: RiskResult, out_dir: Path, formats: Iterable[str] = ("h
         check_pdf_available()
     say = progress or (lambda label: None)
     prov = provenance(result)
+    say("the report's tables")
+    parts = report_parts(result, max_rows)  # one list for every format (each cuts the tables to its own limits)
     job = None
     try:
         if "pdf" in targets and len(targets) > 1:  # WeasyPrint on the other core while the others are written
             say("pdf: its page, then WeasyPrint in a child process")
-            job = start_pdf(result, prov, max_rows)
+            job = start_pdf(result, prov, max_rows, parts)
         writers: dict[str, Callable[[Path], None]] = {
-            "html": lambda tmp: _html(result, prov, max_rows, tmp, say),
-            "pdf": lambda tmp: _pdf(result, prov, max_rows, tmp, say, job),
-            "xlsx": lambda tmp: write_xlsx(result, tmp, prov, progress=say),
+            "html": lambda tmp: _html(result, prov, max_rows, tmp, say, parts),
+            "pdf": lambda tmp: _pdf(result, prov, max_rows, tmp, say, job, parts),
+            "xlsx": lambda tmp: write_xlsx(result, tmp, prov, progress=say, parts=parts),
         }
         order = sorted(targets, key=lambda fmt: fmt == "pdf")  # the PDF last: it is being rendered meanwhile
         write_all_atomically({targets[fmt]: writers[fmt] for fmt in order}, force=force)
@@ -116,15 +119,15 @@ def write_report(result: RiskResult, out_dir: Path, formats: Iterable[str] = ("h
     return list(targets.values())
 
 
-def _html(result, prov, max_rows, tmp: Path, say) -> None:
+def _html(result, prov, max_rows, tmp: Path, say, parts) -> None:
     say("html")
-    tmp.write_text(render_html(result, prov, max_rows), encoding="utf-8")
+    tmp.write_text(render_html(result, prov, max_rows, parts=parts), encoding="utf-8")
 
 
-def _pdf(result, prov, max_rows, tmp: Path, say, job) -> None:
+def _pdf(result, prov, max_rows, tmp: Path, say, job, parts) -> None:
     if job is None:
         say("pdf")
-        write_pdf(result, tmp, prov, max_rows)
+        write_pdf(result, tmp, prov, max_rows, parts)
     else:
         say("pdf: waiting for the child process")
         job.write(tmp)

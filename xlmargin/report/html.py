@@ -44,7 +44,7 @@ class HtmlTable:
     kind: str = "table"
 
 
-def render_html(result: RiskResult, prov: dict, max_rows: int, cap: int | None = None) -> str:
+def render_html(result: RiskResult, prov: dict, max_rows: int, cap: int | None = None, parts: list | None = None) -> str:
     """The report as one self-contained HTML page.
 
     Parameters
@@ -57,13 +57,16 @@ def render_html(result: RiskResult, prov: dict, max_rows: int, cap: int | None =
         The most rows the accounts and positions tables show (the riskiest first).
     cap : int, optional
         The most rows any table shows (the PDF's ``PDF_MAX_ROWS``, the cascade's included).
+    parts : list, optional
+        :func:`~.content.report_parts` of ``result`` with ``max_rows``, if already made
+        (one list serves every format).
 
     Returns
     -------
     str
         The page: inline CSS, the charts as inline SVG, input text escaped.
     """
-    parts = [html_part(part, cap) for part in report_parts(result, max_rows)]
+    parts = [html_part(part, cap) for part in (parts if parts is not None else report_parts(result, max_rows))]
     detail = next(i for i, p in enumerate(parts) if p.level == 2 and p.title.startswith("Accounts settled"))
     return _TEMPLATES.get_template("report.html.j2").render(
         title=TITLE,

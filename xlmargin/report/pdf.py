@@ -40,13 +40,16 @@ def _weasyprint():
     return weasyprint
 
 
-def pdf_page(result: RiskResult, prov: dict, max_rows: int) -> str:
-    """The HTML page the PDF renders: every table cut to ``min(max_rows, PDF_MAX_ROWS)`` rows."""
+def pdf_page(result: RiskResult, prov: dict, max_rows: int, parts: list | None = None) -> str:
+    """The HTML page the PDF renders: every table cut to ``min(max_rows, PDF_MAX_ROWS)`` rows.
+
+    ``parts``: :func:`~.content.report_parts` of ``result``, if already made (for any ``max_rows``).
+    """
     rows = min(max_rows, PDF_MAX_ROWS)
-    return render_html(result, prov, rows, cap=rows)
+    return render_html(result, prov, rows, cap=rows, parts=parts)
 
 
-def write_pdf(result: RiskResult, path: Path, prov: dict, max_rows: int) -> None:
+def write_pdf(result: RiskResult, path: Path, prov: dict, max_rows: int, parts: list | None = None) -> None:
     """Write the report of ``result`` as a PDF at ``path``.
 
     Parameters
@@ -59,6 +62,8 @@ def write_pdf(result: RiskResult, path: Path, prov: dict, max_rows: int) -> None
         Its :func:`~.content.provenance`.
     max_rows : int
         The most rows a table shows; never more than ``PDF_MAX_ROWS``.
+    parts : list, optional
+        :func:`~.content.report_parts` of ``result``, if already made.
 
     Raises
     ------
@@ -67,7 +72,7 @@ def write_pdf(result: RiskResult, path: Path, prov: dict, max_rows: int) -> None
     OSError
         If the system libraries WeasyPrint loads (pango) are missing.
     """
-    _weasyprint().HTML(string=pdf_page(result, prov, max_rows)).write_pdf(path)
+    _weasyprint().HTML(string=pdf_page(result, prov, max_rows, parts)).write_pdf(path)
 
 
 class PdfJob:
@@ -98,9 +103,9 @@ class PdfJob:
         self._thread.join()
 
 
-def start_pdf(result: RiskResult, prov: dict, max_rows: int) -> PdfJob:
+def start_pdf(result: RiskResult, prov: dict, max_rows: int, parts: list | None = None) -> PdfJob:
     """Start rendering the PDF of ``result`` in a child process (the page is made here, WeasyPrint runs there)."""
-    return PdfJob(pdf_page(result, prov, max_rows))
+    return PdfJob(pdf_page(result, prov, max_rows, parts))
 
 
 def _main() -> None:  # python -m xlmargin.report.pdf: the HTML page on stdin, the PDF on stdout

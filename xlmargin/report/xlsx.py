@@ -127,7 +127,7 @@ class _Sheets:
             sheet.set_column(j, j, min(width + 1, 60))
 
 
-def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None) -> None:
+def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None, parts: list | None = None) -> None:
     """Write the report of ``result`` as an XLSX workbook at ``path``.
 
     Parameters
@@ -140,6 +140,9 @@ def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None) -> Non
         Its :func:`~.content.provenance`.
     progress : callable, optional
         Called with a short label before each sheet.
+    parts : list, optional
+        :func:`~.content.report_parts` of ``result``, if already made (the XLSX
+        ignores the HTML/PDF row limits: every row is written).
 
     Notes
     -----
@@ -155,7 +158,7 @@ def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None) -> Non
     sheets.rows[SUMMARY] = 3
     summary.set_column(0, 0, 28)
     summary.set_column(1, 11, 16)
-    parts = report_parts(result)
+    parts = report_parts(result) if parts is None else parts
     for part in parts:
         if part.sheet == SUMMARY:
             _stacked(sheets, part)
