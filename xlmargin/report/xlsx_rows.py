@@ -31,7 +31,7 @@ from xlsxwriter.worksheet import (
     CellStringTuple,
 )
 
-CHUNK = 20_000  # rows formatted at once (bounds the memory of the XML strings)
+CHUNK = 20_000  # rows formatted at once: the cells' markup exists for one chunk at a time
 TEXT_MAX = 32_767  # Excel's most UTF-16 units in a cell (XlsxWriter truncates longer strings)
 
 
@@ -58,12 +58,26 @@ def _truncated(text: str) -> str:
 _PLAIN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.:+-]*")  # text XlsxWriter writes as it is (no escape, no space to keep)
 
 
-def _texts(sheet, col: int, values: list) -> list[str]:
-    """The markup of each text of ``values``, computed once per distinct text (XlsxWriter's, unless plain)."""
+def _texts(sheet, col: int, values: list):
+    """A function of (start, stop): the markup of those of ``values``, made once per distinct text (XlsxWriter's, unless plain)."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
     markup = np.array([f' t="inlineStr"><is><t>{u}</t></is></c>' if _PLAIN.fullmatch(u) else
                        _markup(sheet, col, CellStringTuple(_truncated(u), None)) for u in uniques], dtype=object)
-    return markup[codes].tolist()
+    return lambda start, stop: markup[codes[start:stop]].tolist()
+
+
+def _numbers(sheet, col: int, values: np.ndarray, cell_format):
+    """A function of (start, stop): the markup of those numbers, NaN an empty cell, +-inf ``#NUM!``."""
+    number = _markup(sheet, col, CellNumberTuple(1.0, cell_format)).replace("<v>1</v>", "<v>%.16G</v>")
+    blank = _markup(sheet, col, CellBlankTuple(cell_format))
+    error = _markup(sheet, col, CellFormulaTuple("#NUM!", cell_format, "#NUM!"))
+    return lambda start, stop: [number % v if v - v == 0 else blank if v != v else error
+                                for v in values[start:stop].tolist()]  # v - v: 0 when finite, NaN when not
+
+
+def _flags(sheet, col: int, values: np.ndarray):
+    markup = [_markup(sheet, col, CellBooleanTuple(0, None)), _markup(sheet, col, CellBooleanTuple(1, None))]
+    return lambda start, stop: [markup[v] for v in values[start:stop].tolist()]
 
 
 def write_rows(sheet, first_row: int, columns: list[tuple]) -> int:
@@ -91,31 +105,23 @@ def write_rows(sheet, first_row: int, columns: list[tuple]) -> int:
         if kind == "number" and np.isfinite(values).all():
             attr = f' s="{cell_format._get_xf_index()}"' if cell_format is not None else ""
             cells.append(f'<c r="{letter}{{0}}"{attr}><v>{{{len(fields) + 1}:.16G}}</v></c>')
-            fields.append(np.asarray(values, dtype=float))
+            numbers = np.asarray(values, dtype=float)
+            fields.append(lambda start, stop, numbers=numbers: numbers[start:stop].tolist())
             continue
         if kind == "number":
-            values = np.asarray(values, dtype=float)
-            finite = np.isfinite(values)
-            number = _markup(sheet, j, CellNumberTuple(1.0, cell_format)).replace("<v>1</v>", "<v>%.16G</v>")
-            text = np.where(np.isnan(values), _markup(sheet, j, CellBlankTuple(cell_format)),
-                            _markup(sheet, j, CellFormulaTuple("#NUM!", cell_format, "#NUM!"))).astype(object)
-            text[finite] = [number % v for v in values[finite].tolist()]
-            text = text.tolist()
+            field = _numbers(sheet, j, np.asarray(values, dtype=float), cell_format)
         elif kind == "text":
-            text = _texts(sheet, j, list(values))
+            field = _texts(sheet, j, list(values))
         else:
-            flags = np.asarray(values, dtype=bool)
-            text = np.where(flags, _markup(sheet, j, CellBooleanTuple(1, None)),
-                            _markup(sheet, j, CellBooleanTuple(0, None))).astype(object).tolist()
+            field = _flags(sheet, j, np.asarray(values, dtype=bool).astype(int))
         cells.append(f'<c r="{letter}{{0}}"{{{len(fields) + 1}}}')
-        fields.append(text)
+        fields.append(field)
     template = '<row r="{0}">' + "".join(cells) + "</row>"
     write = sheet.fh.write
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         numbers = range(first_row + 1 + start, first_row + 1 + stop)  # Excel's rows count from 1
-        parts = [f[start:stop].tolist() if isinstance(f, np.ndarray) else f[start:stop] for f in fields]
-        write("".join(map(template.format, numbers, *parts)))
+        write("".join(map(template.format, numbers, *(field(start, stop) for field in fields))))
     last = first_row + n - 1
     sheet._check_dimensions(first_row, 0)
     sheet._check_dimensions(last, len(columns) - 1)
