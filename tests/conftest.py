@@ -148,6 +148,8 @@ def dask_client():
     them up (imports, compiled kernels) costs several seconds, so every Dask test shares them.
     """
     distributed = pytest.importorskip("dask.distributed", reason="the dask extra is in dev; CI installs it")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    from xlmargin.review.distributed import local_cluster  # the workers' environment of `xlmargin report <folder>`
+
+    with local_cluster(n_workers=2, threads_per_worker=1) as cluster:
         with distributed.Client(cluster) as client:
             yield client

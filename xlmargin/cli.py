@@ -11,7 +11,6 @@ without the ``cli`` extra itself, the ``xlmargin`` command (:mod:`xlmargin.__mai
 from __future__ import annotations
 
 import contextlib
-import logging
 import sys
 import threading
 import time
@@ -78,6 +77,23 @@ def _step(label: str):
         timer.cancel()
         if shown.is_set():
             click.echo(f" {time.monotonic() - start:.1f} s", err=True)
+
+
+class _Stages:
+    """A :func:`_step` per stage of a longer piece of work: each label given ends the step of the one before."""
+
+    def __init__(self, prefix: str):
+        self.prefix, self._step = prefix, None
+
+    def __call__(self, label: str) -> None:
+        self.close()
+        self._step = _step(f"{self.prefix}{label}")
+        self._step.__enter__()
+
+    def close(self) -> None:
+        if self._step is not None:
+            self._step.__exit__(None, None, None)
+            self._step = None
 
 
 def _stderr_is_terminal() -> bool:
@@ -178,8 +194,11 @@ def report(source: str, accounts: str | None, tiers: str | None, formats: tuple[
             bar.update(3)
         else:
             result = evaluate(read_book(source_path, accounts, tiers), progress=lambda label: (bar.set_postfix_str(label), bar.update(1)))
-    with _step(f"writing {', '.join(formats)}"):
-        paths = write_report(result, Path(folder), formats=formats, force=force, name=name)
+    stages = _Stages("writing ")  # each stage of the writing (a format, an XLSX sheet) shown with its time when slow
+    try:
+        paths = write_report(result, Path(folder), formats=formats, force=force, name=name, progress=stages)
+    finally:
+        stages.close()
     for path in paths:
         click.echo(f"wrote {path}")
 
@@ -194,9 +213,9 @@ def _refuse_inputs_as_outputs(targets: list[Path], inputs: list[str | None]) -> 
 
 
 def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
-    from .review.distributed import evaluate_parquet  # first: it says which extra is missing
+    from .review.distributed import evaluate_parquet, local_cluster  # first: it says which extra is missing
 
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     from .core.tiers import TierTable
     from .review.reading import check_parquet_folder, read_table
@@ -209,8 +228,8 @@ def _review_on_dask(folder: Path, accounts: str | None, tiers: str | None):
     if tiers:
         rows = read_table(Path(tiers))
         tier_sets = {n: TierTable.from_frame(r.reset_index(drop=True), meta={"name": n}) for n, r in rows.groupby("tier_set")}
-    # silence_logs: a successful run prints nothing of distributed's own (its start-up and shut-down WARNINGs)
-    with LocalCluster(processes=True, dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+    # quiet: a successful run prints nothing of distributed's own (its start-up and shut-down WARNINGs)
+    with local_cluster() as cluster, Client(cluster) as client:
         return evaluate_parquet(folder, table, tier_sets, client=client)
 
 

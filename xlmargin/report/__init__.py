@@ -32,8 +32,9 @@ from ..errors import FailedError, MissingExtraError, require_extra
 require_extra("the report", "report", ("jinja2", "matplotlib", "xlsxwriter"))  # weasyprint: for a PDF only
 
 from ..files import OutputExistsError, write_all_atomically  # noqa: E402  (after the check of the extra)
+from .content import report_parts  # noqa: E402
 from .html import render_html  # noqa: E402
-from .pdf import PDF_MAX_ROWS, write_pdf  # noqa: E402
+from .pdf import PDF_MAX_ROWS, start_pdf, write_pdf  # noqa: E402
 from .provenance import provenance  # noqa: E402
 from .xlsx import write_xlsx  # noqa: E402
 
@@ -46,7 +47,7 @@ FORMATS = ("html", "pdf", "xlsx")
 
 
 def write_report(result: RiskResult, out_dir: Path, formats: Iterable[str] = ("html",), force: bool = False,
-                 name: str = "risk_report", max_rows: int = 2000) -> list[Path]:
+                 name: str = "risk_report", max_rows: int = 2000, progress: Callable[[str], None] | None = None) -> list[Path]:
     """Write the report of ``result`` as ``out_dir/name.<format>`` for each of ``formats``.
 
     Parameters
@@ -64,6 +65,9 @@ def write_report(result: RiskResult, out_dir: Path, formats: Iterable[str] = ("h
     max_rows : int, default 2000
         The most rows an HTML table shows; PDF tables show at most
         ``min(max_rows, PDF_MAX_ROWS)`` (the riskiest first); XLSX has all.
+    progress : callable, optional
+        Called with a short label at each stage of the writing (each format,
+        each XLSX sheet).
 
     Returns
     -------
@@ -87,17 +91,46 @@ def write_report(result: RiskResult, out_dir: Path, formats: Iterable[str] = ("h
     The formats are written all or nothing: each to a temporary file, and
     all moved into place only when every one is complete. A reader never sees
     a half-written report, and a failure (or SIGTERM) leaves no file behind.
+    With the PDF and another format, WeasyPrint renders the PDF in a child
+    process while this one writes the others (two cores in use).
     """
     targets = _targets(Path(out_dir), name, list(dict.fromkeys(formats)), force)
     if "pdf" in targets:
         check_pdf_available()
+    say = progress or (lambda label: None)
     prov = provenance(result)
-    writers: dict[str, Callable[[Path], None]] = {
-        "html": lambda tmp: tmp.write_text(render_html(result, prov, max_rows), encoding="utf-8"),
-        "pdf": lambda tmp: write_pdf(result, tmp, prov, max_rows),
-        "xlsx": lambda tmp: write_xlsx(result, tmp, prov),
-    }
-    return write_all_atomically({path: writers[fmt] for fmt, path in targets.items()}, force=force)
+    say("the report's tables")
+    parts = report_parts(result, max_rows)  # one list for every format (each cuts the tables to its own limits)
+    job = None
+    try:
+        if "pdf" in targets and len(targets) > 1:  # WeasyPrint on the other core while the others are written
+            say("pdf: its page, then WeasyPrint in a child process")
+            job = start_pdf(result, prov, max_rows, parts)
+        writers: dict[str, Callable[[Path], None]] = {
+            "html": lambda tmp: _html(result, prov, max_rows, tmp, say, parts),
+            "pdf": lambda tmp: _pdf(result, prov, max_rows, tmp, say, job, parts),
+            "xlsx": lambda tmp: write_xlsx(result, tmp, prov, progress=say, parts=parts),
+        }
+        order = sorted(targets, key=lambda fmt: fmt == "pdf")  # the PDF last: it is being rendered meanwhile
+        write_all_atomically({targets[fmt]: writers[fmt] for fmt in order}, force=force)
+    finally:
+        if job is not None:
+            job.stop()
+    return list(targets.values())
+
+
+def _html(result, prov, max_rows, tmp: Path, say, parts) -> None:
+    say("html")
+    tmp.write_text(render_html(result, prov, max_rows, parts=parts), encoding="utf-8")
+
+
+def _pdf(result, prov, max_rows, tmp: Path, say, job, parts) -> None:
+    if job is None:
+        say("pdf")
+        write_pdf(result, tmp, prov, max_rows, parts)
+    else:
+        say("pdf: waiting for the child process")
+        job.write(tmp)
 
 
 def check_pdf_available() -> None:

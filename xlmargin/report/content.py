@@ -207,7 +207,7 @@ def cascade_table(result: RiskResult) -> pd.DataFrame:
     """The cascade, falling then rising prices; accounts in the order they lose their first position."""
     cascade = result.cascade.copy()
     cascade.insert(1, "settlement_asset", cascade["account"].map(result.accounts.set_index("account")["settlement_asset"]))
-    first = cascade.groupby(["direction", "account"])["lost_at_move_pct"].transform(lambda v: v.abs().min())
+    first = cascade["lost_at_move_pct"].abs().groupby([cascade["direction"], cascade["account"]]).transform("min")
     order = cascade.assign(_first=first).sort_values(["direction", "_first", "account", "order"], kind="stable")
     return order.drop(columns="_first")[CASCADE_COLUMNS]
 

@@ -44,7 +44,7 @@ class HtmlTable:
     kind: str = "table"
 
 
-def render_html(result: RiskResult, prov: dict, max_rows: int) -> str:
+def render_html(result: RiskResult, prov: dict, max_rows: int, cap: int | None = None, parts: list | None = None) -> str:
     """The report as one self-contained HTML page.
 
     Parameters
@@ -55,13 +55,18 @@ def render_html(result: RiskResult, prov: dict, max_rows: int) -> str:
         Its :func:`~.content.provenance`.
     max_rows : int
         The most rows the accounts and positions tables show (the riskiest first).
+    cap : int, optional
+        The most rows any table shows (the PDF's ``PDF_MAX_ROWS``, the cascade's included).
+    parts : list, optional
+        :func:`~.content.report_parts` of ``result`` with ``max_rows``, if already made
+        (one list serves every format).
 
     Returns
     -------
     str
         The page: inline CSS, the charts as inline SVG, input text escaped.
     """
-    parts = [html_part(part) for part in report_parts(result, max_rows)]
+    parts = [html_part(part, cap) for part in (parts if parts is not None else report_parts(result, max_rows))]
     detail = next(i for i, p in enumerate(parts) if p.level == 2 and p.title.startswith("Accounts settled"))
     return _TEMPLATES.get_template("report.html.j2").render(
         title=TITLE,
@@ -80,12 +85,13 @@ def _stylesheet() -> Markup:
     return Markup(source.removesuffix("\n"))  # our own CSS: its quotes stay quotes
 
 
-def html_part(part: Table | Heading) -> HtmlTable:
-    """A :class:`~.content.Table` (cut to its limit, saying so) or a heading, ready for the template."""
+def html_part(part: Table | Heading, cap: int | None = None) -> HtmlTable:
+    """A :class:`~.content.Table` (cut to its limit and to ``cap``, saying so) or a heading, ready for the template."""
     if isinstance(part, Heading):
         return HtmlTable(part.title, [], [], [], part.note, part.level, "heading")
     frame = part.frame
-    shown = frame if part.limit is None else frame.head(part.limit)
+    limit = min(x for x in (part.limit, cap, len(frame)) if x is not None)
+    shown = frame.head(limit)
     names = [c.name for c in part.columns]
     rows = [[(format_value(value, c), c.kind) for c, value in zip(part.columns, record)]
             for record in shown[names].itertuples(index=False)]
