@@ -90,3 +90,16 @@ def test_integer_and_broadcast_columns_take_the_same_path():
     fast = xm.isolated_liq_price(**args, mmr=TIERS)
     with solver.use_engine("numpy"):
         np.testing.assert_allclose(fast, xm.isolated_liq_price(**args, mmr=TIERS), rtol=1e-12, equal_nan=True)
+
+
+def test_rows_the_caller_checked_are_all_solved_even_a_negative_margin():
+    """A cross account's margin behind a position may be below 0 (already liquidated): the kernel still solves
+    it as the numpy engine does (the review's cross prices rest on it); only unchecked calls count it as bad."""
+    args = book()
+    margin = args["margin"] - np.median(args["margin"])  # half the rows below 0
+    table = xm.TierTable.load(TIERS)
+    solve = lambda engine: solver.solve_tiered(  # noqa: E731
+        args["side"], args["size"], args["entry_price"], margin, 0.0, table.notional_floor, table.notional_cap,
+        table.mmr, table.maint_amount, continuous=True, engine=engine)
+    np.testing.assert_allclose(solve("numba"), solve("numpy"), rtol=1e-12, equal_nan=True)
+    assert np.isfinite(solve("numba")[margin < 0]).any()  # such rows do get a price

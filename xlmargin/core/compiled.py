@@ -100,17 +100,20 @@ step_row = _jit(_step_row)
 
 
 def _count_loop(s, q, e, m, fee, mode, floors, rates, cums, out):
-    """Every row solved; returns how many rows hold no position (the input checks, fused into this one pass).
+    """Every row solved; returns how many rows hold no isolated position (the input checks, fused into this pass).
 
-    A position: side +1 or -1, size and entry (in u) finite and > 0, margin finite and >= 0. The
-    caller that skipped those checks runs them when the count is not 0 (they name the argument and row).
+    An isolated position: side +1 or -1, size and entry (in u) finite and > 0, margin finite and >= 0.
+    The caller that skipped those checks runs them when the count is not 0 (they name the argument and
+    row); a caller that checked them ignores the count (a cross position's margin may be negative).
     """
     bad = 0
     for i in numba.prange(out.shape[0]):
-        if abs(s[i]) == 1.0 and 0.0 < q[i] < np.inf and 0.0 < e[i] < np.inf and 0.0 <= m[i] < np.inf:
+        if abs(s[i]) == 1.0 and 0.0 < q[i] < np.inf and 0.0 < e[i] < np.inf:  # always so where checked before
             u = count_row(s[i], q[i], e[i], m[i], fee[i], mode[i], floors, rates, cums)
             out[i] = u if is_answer(u) else np.nan
-        else:  # not solved: a size of 0 would divide by zero
+            if not 0.0 <= m[i] < np.inf:  # solved (a cross account's margin behind a position may be < 0)
+                bad += 1
+        else:  # not solved: a size of 0, or a side near the rate, would divide by zero
             out[i] = np.nan
             bad += 1
     return bad
