@@ -185,7 +185,7 @@ def test_write_report_is_all_or_nothing_when_a_later_format_fails(tmp_path, monk
 
     result = evaluate(sample_book())
 
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(report_package, "write_xlsx", broken)
@@ -383,8 +383,8 @@ _SLOW_XLSX = """
 import sys, time
 import xlmargin.report as report
 real = report.write_xlsx
-def slow(result, path, prov):
-    real(result, path, prov)          # the xlsx is complete in its temporary file, the html too
+def slow(*args, **kwargs):
+    real(*args, **kwargs)             # the xlsx is complete in its temporary file, the html too
     print("writing", flush=True)
     time.sleep(60)                    # SIGTERM arrives here
 report.write_xlsx = slow

@@ -36,6 +36,8 @@ ONE_CELL = {  # one position's arguments, by name
     "side": "long", "size": 0.1, "price": 50_000, "entry_price": 50_000, "mark_price": 51_000, "leverage": 10,
     "margin": 100, "liq_price": 45_000, "funding_rate": 0.0001, "equity": 100, "maint_margin": 20, "balance": 1_000,
     "amount": 1, "exit_price": 52_000, "roe": 0.5, "pnl": 100, "tick": 0.1, "wallet_balance": 1_000, "free_balance": 500,
+    "trade_side": "long", "trade_size": 0.05, "trade_price": 50_500, "low_price": 45_000, "high_price": 50_000, "entries": 3,
+    "removed_margin": 10,
 }
 TIERED = {"ISOLATED_LIQ_PRICE": "mmr", "MAINT_MARGIN": "mmr", "MAX_POSITION_SIZE": "tiers", "CROSS_LIQ_PRICE": "mmr"}
 TABLE = "binance_usdm_btcusdt"
