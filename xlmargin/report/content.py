@@ -396,7 +396,7 @@ def reconciliation_parts(result: RiskResult) -> list[Table]:
 
 HEADROOM_POSITIONS = ["account", "symbol", "side", "margin_mode", "entry_price", "mark_price", "leverage", "funding",
                       "break_even_price", "removable_margin"]
-HEADROOM_ACCOUNTS = ["account", "wallet_balance", "cross_equity", "cross_maint_margin", "withdrawable_balance"]
+HEADROOM_ACCOUNTS = ["account", "wallet_balance", "cross_equity", "cross_maint_margin", "leverage_assumed", "withdrawable_balance"]
 
 
 def headroom_parts(result: RiskResult) -> list[Table | Heading]:
@@ -409,10 +409,11 @@ def headroom_parts(result: RiskResult) -> list[Table | Heading]:
              "Break-even: the exit price at which the PnL pays the funding so far; the book has no fee rates, so fees "
              "to open and close are taken as 0. Isolated positions whose leverage comes from their margin can only "
              "release a profit. \"—\": the figure does not apply (a cross position; an account without cross positions).")]
-    positions = positions_table(result).sort_values("removable_margin", ascending=False, na_position="last", kind="stable")
+    positions = result.positions[HEADROOM_POSITIONS].assign(_settles=_settlement(result).to_numpy())  # these columns only
+    positions = positions.sort_values("removable_margin", ascending=False, na_position="last", kind="stable")
     accounts = result.accounts.sort_values("withdrawable_balance", ascending=False, na_position="last", kind="stable")
     for asset in result.book.settlement_assets:
-        p = positions[positions["settlement_asset"] == asset]
+        p = positions[positions["_settles"].to_numpy() == asset]
         parts.append(Table(f"Positions settled in {asset}: margin that can come out and break-even, the most first", p,
                            columns_of(p, asset, HEADROOM_POSITIONS), sheet="Headroom", limit=SUMMARY_ROWS,
                            xlsx_limit=SUMMARY_ROWS_XLSX, what="positions"))
@@ -421,5 +422,6 @@ def headroom_parts(result: RiskResult) -> list[Table | Heading]:
                            columns_of(a, asset, HEADROOM_ACCOUNTS), sheet="Headroom", limit=SUMMARY_ROWS,
                            xlsx_limit=SUMMARY_ROWS_XLSX, what="accounts",
                            note="From the cross wallet (wallet less isolated margins, with cross funding); collateral "
-                                "is not counted." if len(a) else "None."))
+                                "is not counted (less comes out); where leverage is assumed (the tier's highest), the "
+                                "initial margin is the least it can be (more comes out)." if len(a) else "None."))
     return parts

@@ -16,7 +16,9 @@ book's columns, one tier set (and its rows' rule sets) at a time:
   where an account's cross positions follow more than one rule set) is the
   formula of :func:`xlmargin.withdrawable_balance` on the account's cross
   wallet (wallet - isolated margins + cross funding); collateral is not counted
-  (it is not the settlement asset's wallet; the figure errs low). It is summed
+  (it is not the settlement asset's wallet; the figure errs low), and where a
+  cross position's leverage is assumed (``leverage_basis``) its initial margin is
+  the least its tier allows (the figure errs high). It is summed
   per account with ``np.bincount`` from the core's own per-position parts,
   because the public function reviews one account a call (about 0.6 ms: a
   minute for the benchmark's 100,000 accounts).
