@@ -8,7 +8,7 @@ import pytest
 import xlmargin as mg
 from xlmargin.core.tiers import TierTable
 from xlmargin.report import write_report
-from xlmargin.review import Book, check_book, evaluate, sample_book
+from xlmargin.review import Book, check_book, evaluate, sample_book, synthetic_book
 
 POSITION_HEADERS = ["Break-even after funding [quote]", "Margin that can come out [USDT]"]
 ACCOUNT_HEADERS = ["Withdrawable [USDT]"]
@@ -118,3 +118,52 @@ def test_the_report_has_the_section_in_every_format(tmp_path):
     sheet = openpyxl.load_workbook(xlsx, read_only=True)["Headroom"]
     cells = {str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None}
     assert SECTION in cells and set(POSITION_HEADERS + ACCOUNT_HEADERS) <= cells
+
+
+@pytest.fixture(scope="module")
+def many():
+    """A synthetic book of 1,500 positions in 150 accounts over two tier sets, one random rule set per account."""
+    book = synthetic_book(1_500, 150, seed=5)
+    names = np.array(["binance", "bybit", "bitmex", "hyperliquid", "okx"])
+    per_account = dict(zip(book.accounts["account"], np.random.default_rng(5).choice(names, len(book.accounts))))
+    positions = book.positions.assign(rules=book.positions["account"].map(per_account),
+                                      leverage=np.where(np.arange(len(book.positions)) % 3 == 0, 20.0, np.nan))
+    return Book(*check_book(positions, book.accounts))
+
+
+def test_many_groups_and_accounts_equal_the_core(many):
+    result = evaluate(many)
+    p, out = many.positions, result.positions
+    iso = np.flatnonzero(p["margin_mode"].to_numpy() == "isolated")[::7]
+    for i in iso:
+        expected = mg.removable_margin(p.loc[i, "side"], p.loc[i, "size"], p.loc[i, "entry_price"], p.loc[i, "mark_price"],
+                                       p.loc[i, "isolated_margin"], out.loc[i, "leverage"], many.tiers[p.loc[i, "tier_set"]],
+                                       0.0, "linear", 0.0, p.loc[i, "rules"])
+        assert out.loc[i, "removable_margin"] == pytest.approx(expected, rel=1e-12, abs=1e-9)
+    for _, account in result.accounts.iloc[::5].iterrows():
+        cross = (p["account"] == account["account"]) & (p["margin_mode"] == "cross")
+        if not cross.any():
+            assert np.isnan(account["withdrawable_balance"])
+            continue
+        mine = p["account"] == account["account"]
+        rule = p.loc[cross, "rules"].iloc[0]
+        prices = p.loc[cross, "entry_price" if rule in ("bybit", "bitmex") else "mark_price"]
+        rate, amount = zip(*(_mmr(many, i, prices[i]) for i in p.index[cross]))
+        expected = mg.withdrawable_balance(account["wallet_balance"] - p.loc[mine & ~cross, "isolated_margin"].sum(),
+                                           p.loc[cross, "side"].to_numpy(), p.loc[cross, "size"].to_numpy(),
+                                           p.loc[cross, "entry_price"].to_numpy(), p.loc[cross, "mark_price"].to_numpy(),
+                                           out.loc[cross, "leverage"].to_numpy(), np.array(rate), np.array(amount),
+                                           "linear", 0.0, rule)
+        assert account["withdrawable_balance"] == pytest.approx(expected, rel=1e-12, abs=1e-9), account["account"]
+
+
+def test_what_can_come_out_leaves_the_position_alive_at_the_mark(many):
+    # Invariant: after the removable margin is taken out of a live position, margin + uPnL still covers the review's
+    # maintenance margin (a position already past it has nothing to give).
+    out = evaluate(many).positions
+    iso = (out["margin_mode"] == "isolated") & ~out["liquidated"]
+    assert (out.loc[(out["margin_mode"] == "isolated") & out["liquidated"], "removable_margin"] == 0).all()
+    left = out["isolated_margin"] - out["removable_margin"] + out["unrealized_pnl"]
+    assert (out.loc[iso, "removable_margin"] >= 0).all()
+    assert (left[iso] >= out.loc[iso, "maint_margin"] * (1 - 1e-12)).all()
+    assert (out.loc[iso, "removable_margin"] > 0).any() and (out.loc[iso, "removable_margin"] == 0).any()
