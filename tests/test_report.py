@@ -141,15 +141,15 @@ def test_the_report_opens_with_the_committee_summary(reports):
     order = ["Summary by settlement asset", "Settled in BTC", "Worst loss under the stress scenarios",
              "Positions past or within 10 % of liquidation", "Cross accounts a joint move of 10 % or less liquidates",
              "Accounts in margin call", "Exposure per underlying", "Settled in USDT", "Charts", "Accounts settled in",
-             "Positions settled in", "Stress tests", "Cascade", "Provenance"]
+             "Positions settled in", "Margin that can come out", "Stress tests", "Cascade", "Provenance"]
     places = [re.search(r"<h\d>" + re.escape(text), html).start() for text in order]  # the headings
     assert places == sorted(places)
     sheets = openpyxl.load_workbook(reports["xlsx"], read_only=True).sheetnames
-    assert sheets == ["Summary", "Charts", "Accounts BTC", "Accounts USDT", "Positions BTC", "Positions USDT", "Stress", "Cascade",
-                      "Provenance"]
+    assert sheets == ["Summary", "Charts", "Accounts BTC", "Accounts USDT", "Positions BTC", "Positions USDT", "Headroom", "Stress",
+                      "Cascade", "Provenance"]
     summary = [r[0] for r in openpyxl.load_workbook(reports["xlsx"])["Summary"].iter_rows(values_only=True) if r[0]]
     xlsx_order = [t for t in order if t not in ("Charts",) and not t.startswith(("Accounts settled", "Positions settled",
-                                                                                   "Stress", "Cascade", "Provenance"))]
+                                                                                   "Margin that", "Stress", "Cascade", "Provenance"))]
     found = [next(i for i, text in enumerate(summary) if str(text).startswith(t)) for t in xlsx_order]
     assert found == sorted(found)
 

@@ -182,4 +182,8 @@ SPECS = {
     "difference_pct": ("Difference [%]", "size"),
     "wallet_gap": ("Wallet gap [settlement asset]", "size"),
     "status": ("Status", "text"),
+    # headroom (xlmargin.review.headroom): margin that can come out, break-even
+    "removable_margin": ("Margin that can come out [{asset}]", "amount"),
+    "break_even_price": ("Break-even after funding [quote]", "price"),
+    "withdrawable_balance": ("Withdrawable [{asset}]", "amount"),
 }

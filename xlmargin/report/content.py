@@ -307,6 +307,7 @@ def report_parts(result: RiskResult, max_rows: int | None = None) -> list[Table 
         parts.append(Table(f"Positions settled in {asset}, nearest to liquidation first", p, columns_of(p, asset, names),
                            level=2, sheet=f"Positions {asset}", own_sheet=True, limit=max_rows, what="positions"))
     parts.extend(reconciliation_parts(result))
+    parts.extend(headroom_parts(result))
     parts.append(Heading("Stress tests: prices moved by a shock", sheet="Stress"))
     for asset, title, table in stress_tables(result):
         parts.append(Table(f"{title} — settled in {asset}", table, columns_of(table, asset), level=4, sheet="Stress"))
@@ -391,3 +392,36 @@ def reconciliation_parts(result: RiskResult) -> list[Table]:
                        "margin behind the position that would close the difference [settlement asset]; a status "
                        "\"explained\" means one funding payment, the fee to close, or (cross) the uPnL moved between the "
                        "exchange's marks and the book's covers it (docs/live.md).")]
+
+
+HEADROOM_POSITIONS = ["account", "symbol", "side", "margin_mode", "entry_price", "mark_price", "leverage", "funding",
+                      "break_even_price", "removable_margin"]
+HEADROOM_ACCOUNTS = ["account", "wallet_balance", "cross_equity", "cross_maint_margin", "leverage_assumed", "withdrawable_balance"]
+
+
+def headroom_parts(result: RiskResult) -> list[Table | Heading]:
+    """Margin that can come out and break-even prices (xlmargin.review.headroom), per settlement asset, the most first."""
+    if "removable_margin" not in result.positions.columns:
+        return []
+    parts: list[Table | Heading] = [Heading(
+        "Margin that can come out, and break-even prices", sheet="Headroom",
+        note="At the marks, under each position's exchange rule set (docs/exchanges.md, \"Margin that can come out\"). "
+             "Break-even: the exit price at which the PnL pays the funding so far; the book has no fee rates, so fees "
+             "to open and close are taken as 0. Isolated positions whose leverage comes from their margin can only "
+             "release a profit. \"—\": the figure does not apply (a cross position; an account without cross positions).")]
+    positions = result.positions[HEADROOM_POSITIONS].assign(_settles=_settlement(result).to_numpy())  # these columns only
+    positions = positions.sort_values("removable_margin", ascending=False, na_position="last", kind="stable")
+    accounts = result.accounts.sort_values("withdrawable_balance", ascending=False, na_position="last", kind="stable")
+    for asset in result.book.settlement_assets:
+        p = positions[positions["_settles"].to_numpy() == asset]
+        parts.append(Table(f"Positions settled in {asset}: margin that can come out and break-even, the most first", p,
+                           columns_of(p, asset, HEADROOM_POSITIONS), sheet="Headroom", limit=SUMMARY_ROWS,
+                           xlsx_limit=SUMMARY_ROWS_XLSX, what="positions"))
+        a = accounts[(accounts["settlement_asset"] == asset) & accounts["withdrawable_balance"].notna()]
+        parts.append(Table(f"Cross accounts settled in {asset}: withdrawable balance, the most first", a,
+                           columns_of(a, asset, HEADROOM_ACCOUNTS), sheet="Headroom", limit=SUMMARY_ROWS,
+                           xlsx_limit=SUMMARY_ROWS_XLSX, what="accounts",
+                           note="From the cross wallet (wallet less isolated margins, with cross funding); collateral "
+                                "is not counted (less comes out); where leverage is assumed (the tier's highest), the "
+                                "initial margin is the least it can be (more comes out)." if len(a) else "None."))
+    return parts

@@ -9,6 +9,7 @@ module             what
 ``evaluate``       per-position and per-account figures, stress, cascade
 ``ladder``         a price-shock ladder of a book, an account or a position; a book from columns
 ``distributed``    the same review on Dask over partitioned Parquet
+``headroom``       margin that can come out, withdrawable balance, break-even
 =================  ==========================================================
 
 Built on :mod:`xlmargin.core` only; the report (:mod:`xlmargin.report`) presents

@@ -55,6 +55,7 @@ from ..core import rules as exchange_rules
 from ..core.formulas import DEFAULT_MMR
 from .book import Book
 from .cascade import RISE_LIMIT, _cascade, _root, _Subset
+from .headroom import add_headroom
 from .state import Rows, State, _rows, state_at
 
 _STEPS = np.array([0.01, 0.02, 0.03, 0.05, 0.075, 0.10, 0.15, 0.20, 0.30, 0.50])
@@ -85,6 +86,7 @@ def evaluate(book: Book, progress: Any = None) -> RiskResult:
     now = state_at(rows, rows.mark)
     positions = _position_table(book, rows, now)
     accounts = _account_table(book, rows, now)
+    add_headroom(book, rows, positions, accounts)  # margin that can come out, break-even (#16)
     step("stress scenarios")
     stress = _stress(book, rows, now)
     step("cascade and value curve")
