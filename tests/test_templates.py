@@ -171,6 +171,9 @@ def test_structure(key):
     assert sheet.conditional_formatting, "status cells are formatted by state"
     assert str(sheet["A2"].value) == (WORKED_EXAMPLES[key].lesson if key in WORKED_EXAMPLES else template.lesson)
     readme = [row for row in book["README"].iter_rows(values_only=True)]
+    lesson = WORKED_EXAMPLES[key].lesson if key in WORKED_EXAMPLES else template.lesson
+    assert readme[1][0] == lesson  # the README sheet says what the sheet teaches and what happens on opening
+    assert any("recalculated fully when it is opened" in str(row[0]) for row in readme[:9])
     listed = {row[0] for row in readme}
     assert set(names) <= listed
     with zipfile.ZipFile(FILES[key]) as archive:

@@ -93,10 +93,14 @@ def write_risk_review(path: Path) -> None:
     book = new_workbook(path, "xlmargin risk review")
     styles = Styles(book)
     readme = book.add_worksheet("README")
-    readme.set_column(0, 0, 100)
+    readme.set_column(0, 0, 120, styles.lesson)  # wrapped within the column: nothing runs off a printed page
+    readme.set_landscape()
+    readme.set_paper(9)  # A4
+    readme.fit_to_pages(1, 0)
     readme.write(0, 0, "xlmargin risk review", styles.title)
     for n, text in enumerate(README_LINES, start=1):
-        readme.write(n, 0, text, styles.note)
+        readme.write(n, 0, text, styles.lesson)
+        readme.set_row(n, 15 * -(-len(text) // 120))
     for sheet_name, columns in RISK_REVIEW.items():
         _write_table_sheet(book, styles, sheet_name, columns, POSITION_OUTPUTS if sheet_name == "Positions" else [])
     book.close()

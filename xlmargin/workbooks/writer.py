@@ -247,10 +247,16 @@ def _number(text: str) -> float | None:
         return None
 
 
+README_LINE_CHARS = 140  # about what the merged width A:F holds in the default font, for the rows' heights
+
+
 def _write_readme(template: Template, sheet: Any, styles: Styles, names: list[dict]) -> None:
     """The README sheet: what the workbook teaches, how to use it, and every defined name."""
     for first, last, width in ((0, 0, 26), (1, 1, 12), (2, 3, 9), (4, 5, 48)):
         sheet.set_column(first, last, width)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)  # one page wide, as many long as the names need
     sheet.write(0, 0, template.title, styles.title)
     lines = [
         template.lesson,
@@ -261,6 +267,9 @@ def _write_readme(template: Template, sheet: Any, styles: Styles, names: list[di
         "(docs/excel.md sets up the add-in); without the add-in it says \"add-in not loaded\", and the outputs still work.",
         "Cell A4 says which engine is computing. Headless: xlmargin recalc FILE --set NAME=VALUE",
     ]
+    for n, line in enumerate(lines, start=1):  # across the table's width, wrapped: nothing runs off a printed page
+        sheet.merge_range(n, 0, n, 5, line, styles.lesson if n == 1 else styles.note)
+        sheet.set_row(n, 15 * -(-len(line) // README_LINE_CHARS))
     top = len(lines) + 2
     for col, text in enumerate(("defined name", "cell", "kind", "unit", "meaning", "notes")):
         sheet.write(top, col, text, styles.header)
