@@ -105,17 +105,16 @@ def _count_loop(s, q, e, m, fee, mode, floors, rates, cums, out):
     An isolated position: side +1 or -1, size and entry (in u) finite and > 0, margin finite and >= 0.
     The caller that skipped those checks runs them when the count is not 0 (they name the argument and
     row); a caller that checked them ignores the count (a cross position's margin may be negative).
+    The check is branch-free and every row is solved (compiled with numpy's error model, a row that
+    holds no position divides by zero into NaN instead of raising): about half the cost of one pass
+    per column.
     """
     bad = 0
     for i in numba.prange(out.shape[0]):
-        if abs(s[i]) == 1.0 and 0.0 < q[i] < np.inf and 0.0 < e[i] < np.inf:  # always so where checked before
-            u = count_row(s[i], q[i], e[i], m[i], fee[i], mode[i], floors, rates, cums)
-            out[i] = u if is_answer(u) else np.nan
-            if not 0.0 <= m[i] < np.inf:  # solved (a cross account's margin behind a position may be < 0)
-                bad += 1
-        else:  # not solved: a size of 0, or a side near the rate, would divide by zero
-            out[i] = np.nan
-            bad += 1
+        u = count_row(s[i], q[i], e[i], m[i], fee[i], mode[i], floors, rates, cums)
+        out[i] = u if is_answer(u) else np.nan
+        held = (abs(s[i]) == 1.0) & (q[i] > 0.0) & (q[i] < np.inf) & (e[i] > 0.0) & (e[i] < np.inf) & (m[i] >= 0.0) & (m[i] < np.inf)
+        bad += 1 - held
     return bad
 
 
@@ -133,8 +132,8 @@ def _named(loop, suffix: str):
     return copy
 
 
-count_serial = numba.njit(_COUNTING, cache=True)(_named(_count_loop, "_serial"))
-count_parallel = numba.njit(_COUNTING, cache=True, parallel=True)(_named(_count_loop, "_parallel"))
+count_serial = numba.njit(_COUNTING, cache=True, error_model="numpy")(_named(_count_loop, "_serial"))
+count_parallel = numba.njit(_COUNTING, cache=True, parallel=True, error_model="numpy")(_named(_count_loop, "_parallel"))
 step_serial = numba.njit(_SIGNATURES, cache=True)(_named(_step_loop, "_serial"))
 step_parallel = numba.njit(_SIGNATURES, cache=True, parallel=True)(_named(_step_loop, "_parallel"))
 
