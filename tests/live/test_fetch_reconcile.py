@@ -193,3 +193,27 @@ def test_positions_in_options_and_spot_are_refused(kind, said):
     exchange.set_markets([market])  # ccxt's own market structure and index, as load_markets builds them
     with pytest.raises(ContractNotModelled, match=said):
         _modelled(exchange, {"symbol": symbol})
+
+
+def test_okx_tiers_are_by_size_in_contracts_and_a_position_takes_the_tier_its_size_is_in():
+    """ccxt hands OKX's tier bounds (minSz/maxSz, in contracts: OKX's position-tiers endpoint) over as
+    minNotional/maxNotional. Read as notional they would put a 600-contract position in the first tier
+    at any price; by size it is in the second, whose rate holds at every price (no maintenance amount)."""
+    import ccxt
+
+    from xlmargin.live.fetching import _size_tiers, _tier_set_of
+
+    answer = [  # OKX's documented answer's shape: tiers by size in contracts
+        {"instId": "BTC-USDT-SWAP", "tier": "1", "minSz": "0", "maxSz": "500", "mmr": "0.004", "maxLever": "100"},
+        {"instId": "BTC-USDT-SWAP", "tier": "2", "minSz": "500", "maxSz": "1000", "mmr": "0.006", "maxLever": "75"},
+        {"instId": "BTC-USDT-SWAP", "tier": "3", "minSz": "1000", "maxSz": "", "mmr": "0.01", "maxLever": "50"},
+    ]
+    rows = ccxt.okx().parse_market_leverage_tiers(answer, {"symbol": "BTC/USDT:USDT", "quote": "USDT"})  # ccxt's own parsing
+    assert [r["minNotional"] for r in rows] == [0, 500, 1000]  # contracts, under ccxt's notional keys
+    table = _size_tiers("okx_btc_usdt_swap_2026-12-01", rows, [float(r["minNotional"]) for r in rows],
+                        [float(r["maintenanceMarginRate"]) for r in rows])
+    assert _tier_set_of(table, 600) == "okx_btc_usdt_swap_2026-12-01_size_tier_2"
+    assert _tier_set_of(table, 500) == "okx_btc_usdt_swap_2026-12-01_size_tier_1"  # (0, 500]
+    assert _tier_set_of(table, 5_000) == "okx_btc_usdt_swap_2026-12-01_size_tier_3"
+    tier = table.set_index("tier_set").loc["okx_btc_usdt_swap_2026-12-01_size_tier_2"]
+    assert (tier["mmr"], tier["maint_amount"], tier["notional_floor"], tier["notional_cap"]) == (0.006, 0.0, 0.0, float("inf"))

@@ -115,7 +115,7 @@ def fetch_book(exchange: str, account: str | None = None, symbols: list[str] | N
     accounts = wallet_balances(ex, balance, positions, raw)
     if exchange not in RULES_BY_EXCHANGE:
         notes.append(f"{exchange} has no rule set of its own in xlmargin: its positions are reviewed under Binance's")
-    frame = pd.concat(tiers.values(), ignore_index=True) if tiers else pd.DataFrame(columns=TIER_ORDER)
+    frame = pd.concat(tiers.values(), ignore_index=True)[TIER_ORDER] if tiers else pd.DataFrame(columns=TIER_ORDER)
     return LiveBook(positions, accounts, frame, exchange, now.strftime("%Y-%m-%dT%H:%M:%SZ"), notes)
 
 
@@ -155,6 +155,9 @@ def _tiers(ex: Any, markets: dict, keys: Keys, now: dt.datetime) -> tuple[dict[s
             continue
         floor = [float(r["minNotional"] or 0) for r in rows]
         mmr = [float(r["maintenanceMarginRate"]) for r in rows]
+        if ex.id in TIERS_BY_SIZE:
+            tables[symbol] = _size_tiers(tier_set_name(ex.id, market, now), rows, floor, mmr)
+            continue
         cum = [(r.get("info") or {}).get("cum") for r in rows]
         amounts = [float(c) for c in cum] if all(c is not None for c in cum) else list(consistent_maint_amounts(floor, mmr))
         tables[symbol] = pd.DataFrame({
@@ -162,6 +165,28 @@ def _tiers(ex: Any, markets: dict, keys: Keys, now: dt.datetime) -> tuple[dict[s
             "notional_cap": [float(r["maxNotional"]) if r.get("maxNotional") else math.inf for r in rows],
             "max_leverage": [float(r["maxLeverage"]) for r in rows], "mmr": mmr, "maint_amount": amounts})
     return tables, []
+
+
+# exchanges whose tiers are by position size in contracts, not by notional: ccxt hands OKX's minSz/maxSz
+# over as minNotional/maxNotional. The tier of such a position does not move with the price, so each
+# tier is a table of one rate (no maintenance amount), and a position takes the one its size falls in.
+TIERS_BY_SIZE = {"okx"}
+
+
+def _size_tiers(name: str, rows: list[dict], floor: list[float], mmr: list[float]) -> pd.DataFrame:
+    """One single-rate table per size tier (``<name>_size_tier_<k>``), with its bounds in contracts."""
+    return pd.DataFrame({
+        "tier_set": [f"{name}_size_tier_{k + 1}" for k in range(len(rows))], "notional_floor": 0.0, "notional_cap": math.inf,
+        "max_leverage": [float(r["maxLeverage"]) for r in rows], "mmr": mmr, "maint_amount": 0.0,
+        "contracts_floor": floor, "contracts_cap": [float(r["maxNotional"]) if r.get("maxNotional") else math.inf for r in rows]})
+
+
+def _tier_set_of(table: pd.DataFrame, contracts: float) -> str:
+    """The tier set of a position: the table's, or for tiers by size the one its size in contracts falls in."""
+    if "contracts_cap" not in table:
+        return table["tier_set"].iloc[0]
+    fits = (table["contracts_cap"] >= contracts).to_numpy()
+    return table["tier_set"].iloc[int(fits.argmax()) if fits.any() else len(table) - 1]
 
 
 def tier_set_name(exchange_id: str, market: dict, now: dt.datetime) -> str:
@@ -212,7 +237,7 @@ def _position(ex: Any, p: dict, market: dict, account: str, marks: dict, tiers: 
         "account": f"{account}:{market['settle']}", "symbol": p["symbol"], "contract": "linear" if market.get("linear") else "inverse",
         "side": p["side"], "size": size, "entry_price": p["entryPrice"], "mark_price": mark,
         "margin_mode": p.get("marginMode") or "cross", "isolated_margin": isolated_margin(ex.id, p),
-        "tier_set": tiers[p["symbol"]]["tier_set"].iloc[0] if p["symbol"] in tiers else "",
+        "tier_set": _tier_set_of(tiers[p["symbol"]], abs(float(p["contracts"]))) if p["symbol"] in tiers else "",
         "leverage": p.get("leverage"), "rules": rules, "mark_time": mark_time,
         "mark_source": f"{ex.id} mark price" + ("" if p["symbol"] in marks else " (with the position)"),
         "exchange_liq_price": float(reported) if reported and float(reported) > 0 else math.nan,
