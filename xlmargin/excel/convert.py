@@ -389,7 +389,11 @@ def _cells(result: Any, blank: _Blank | None, no_answer: str, error: ErrorPolicy
     if isinstance(result, float):  # one cell: the common case, kept short
         return [[cell(result)]]
     if isinstance(result, pd.DataFrame):
-        rows = [[cell(v) for v in row] for row in result.to_numpy(dtype=object).tolist()]  # 4x faster than itertuples
+        if len(result) > 32:  # a long table: its float columns converted a column at a time
+            columns = [column(result.iloc[:, k].to_numpy()) for k in range(result.shape[1])]
+            rows = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(len(result))]
+        else:  # a short one: one pass over its values (a column at a time costs more per column than it saves)
+            rows = [[cell(v) for v in row] for row in result.to_numpy(dtype=object).tolist()]
         per_position = result.attrs.get("one_row_per_position", True)
         if blank is not None and per_position and len(rows) == len(blank.keep):  # skipped rows stay empty
             rows = _spaced(rows, blank, [""] * len(result.columns))
