@@ -73,7 +73,11 @@ def sheet_frame(path, name, frame=None):
     got = pd.DataFrame(rows[1:], columns=rows[0])
     if frame is not None:
         asset = name.split()[-1]
-        got = got.rename(columns={c.label: c.name for c in columns_of(frame, asset)})
+        columns = columns_of(frame, asset)
+        got = got.rename(columns={c.label: c.name for c in columns})
+        for c in columns:  # flags are the words of the HTML and PDF; anything else becomes NaN and fails
+            if c.kind == "flag" and c.name in got:
+                got[c.name] = got[c.name].map({"yes": True, "no": False})
     return got
 
 

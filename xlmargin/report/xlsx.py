@@ -102,8 +102,8 @@ class _Sheets:
             values = frame[column.name]
             if column.kind == "text":
                 columns.append(("text", values.astype(object).where(values.notna(), "").astype(str).tolist(), None))
-            elif column.kind == "flag":
-                columns.append(("flag", values.astype(bool).to_numpy(), None))
+            elif column.kind == "flag":  # the words of the HTML and PDF, not TRUE/FALSE
+                columns.append(("text", np.where(values.astype(bool).to_numpy(), "yes", "no").tolist(), None))
             else:
                 columns.append(("number", values.to_numpy(dtype=float), self.fmt(column)))
         return write_rows(sheet, row + 1, columns) if len(frame) else row + 1
