@@ -56,7 +56,7 @@ else:
             return f"#N/A {str(exc).splitlines()[0]}"
 
 MARK_PRICE.__doc__ = MARK_DOC
-MARK_PRICE = xw.func(volatile=HOST == COM)(_args(MARK_PRICE)) if HOST == COM else xw.func(_args(MARK_PRICE))
+MARK_PRICE = xw.func(volatile=True)(_args(MARK_PRICE)) if HOST == COM else xw.func(_args(MARK_PRICE))
 
 RECONCILE_LIQ_PRICE = excel_function(
     reconcile_liq_price,
