@@ -250,10 +250,10 @@ def test_xlsx_is_readable_frozen_and_printable(reports):
     assert sheet.page_setup.fitToHeight == 0  # fit to the width, as many pages down as needed
     assert sheet.print_title_rows == "$1:$1"
     liq = headers.index("Liq. price [quote]") + 1
-    assert sheet.cell(2, liq).number_format == "#,##0.00000"  # one format for the column (ALT2 at 0.13998)
+    assert sheet.cell(2, liq).number_format == "#,##0.00000_)"  # one format for the column (ALT2 at 0.13998)
     letter = openpyxl.utils.get_column_letter(liq)
     assert sheet.column_dimensions[letter].width >= len("148,196.51741") + 1  # no ###
-    assert {sheet.cell(r, liq).number_format for r in range(2, sheet.max_row + 1)} == {"#,##0.00000"}
+    assert {sheet.cell(r, liq).number_format for r in range(2, sheet.max_row + 1)} == {"#,##0.00000_)"}
 
 
 def test_xlsx_splits_a_table_beyond_the_row_limit(result, tmp_path, monkeypatch):

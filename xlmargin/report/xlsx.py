@@ -37,6 +37,7 @@ from .content import (
     value_curve,
 )
 from .provenance import provenance_rows
+from .xlsx_layout import LINE_PT, NUMBER_PADDING, column_px, fitted_px, header_lines, page_height_pt, wrap
 from .xlsx_rows import write_rows
 
 if TYPE_CHECKING:
@@ -48,12 +49,20 @@ if TYPE_CHECKING:
 SUMMARY = "Summary"
 CHARTS = "Charts"  # the sheet holding the charts and their data
 EXCEL_ROWS = 1_048_576  # rows of a worksheet, the header row included
-CHART_ROWS = 18  # rows between the tops of two charts on Summary
+CHART_ROWS = 18  # rows a chart covers (340 px)
 CHART_COLUMN = 7  # charts sit right of their data
+CHART_PX = 620  # the width of a chart [px]
+PROVENANCE_PX = 780  # the width of the Provenance sheet's text column [px]
 
 
 class _Sheets:
-    """An XlsxWriter workbook with the report's cell formats, writing tables as typed cells."""
+    """An XlsxWriter workbook with the report's cell formats, writing tables as typed cells.
+
+    Column widths are fixed per sheet before its first row (:meth:`fit`), so
+    that each header row can be given the height of its wrapped headers as it
+    is written (constant-memory mode writes rows in order). On sheets holding
+    several tables a table that would straddle a page starts a new one.
+    """
 
     def __init__(self, path: Path, progress=None):
         options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -62,9 +71,11 @@ class _Sheets:
         self._formats: dict[str, object] = {}
         header = {"bold": True, "bg_color": "#F0F3F6", "bottom": 1, "text_wrap": True, "valign": "top"}
         self.header = self.book.add_format(header)
+        self.number_header = self.book.add_format({**header, "align": "right"})  # over right-aligned numbers
         self.title = self.book.add_format({"bold": True, "font_size": 14})
         self.heading = self.book.add_format({"bold": True, "font_size": 12})
         self.bold = self.book.add_format({"bold": True})
+        self.label = self.book.add_format({"bold": True, "valign": "top"})
         self.note = self.book.add_format({"italic": True, "font_color": "#666666"})
         self.wrapped_note = self.book.add_format({"italic": True, "font_color": "#666666", "text_wrap": True, "valign": "top"})
         self.red = self.book.add_format({"bg_color": "#F5B7B1"})
@@ -72,10 +83,15 @@ class _Sheets:
         self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
         self.sheets: dict[str, Worksheet] = {}
         self.rows: dict[str, int] = {}
+        self.widths: dict[str, list[int]] = {}  # per sheet, each column's width [px]
+        self.extra_px: dict[str, int] = {}  # room a sheet's charts take right of its columns [px]
+        self.used_pt: dict[str, float] = {}  # height printed on the sheet's current page so far [pt]
+        self.breaks: dict[str, list[int]] = {}  # rows that start a printed page
+        self.asset_seen = False  # a settlement asset's summary is on the Summary sheet
         self.progress = progress or (lambda label: None)
 
     def fmt(self, column: Column):
-        key = excel_format(column)
+        key = excel_format(column) + "_" + NUMBER_PADDING  # the HTML's precision, kept off the text to its right
         if key not in self._formats:
             self._formats[key] = self.book.add_format({"num_format": key})
         return self._formats[key]
@@ -90,13 +106,67 @@ class _Sheets:
             sheet.set_footer("&L&A&RPage &P of &N")
             self.sheets[name] = sheet
             self.rows[name] = 0
+            self.used_pt[name] = 0.0
+            self.breaks[name] = []
         return self.sheets[name]
 
-    def table(self, sheet: Worksheet, row: int, part: Table, frame: pd.DataFrame) -> int:
-        """Write ``frame`` with ``part``'s columns under a header row at ``row``; return the row after it."""
-        sheet.set_row(row, 15 * max(1, min(4, max(len(c.label) // 14 + 1 for c in part.columns))))  # wrapped headers
+    def fit(self, name: str, tables: list[tuple[list[Column], pd.DataFrame]], least: dict[int, int] | None = None) -> None:
+        """Set the columns of sheet ``name`` to fit every one of ``tables`` (its columns, its rows) and ``least`` [px]."""
+        widths = dict(least or {})
+        for columns, frame in tables:
+            for j, column in enumerate(columns):
+                values = frame[column.name] if column.name in frame.columns else pd.Series(dtype=object)
+                widths[j] = max(widths.get(j, 0), fitted_px(column, values))
+        sheet = self.sheet(name)
+        for j, px in sorted(widths.items()):
+            sheet.set_column_pixels(j, j, px)
+        self.widths[name] = [widths.get(j, column_px(8.43)) for j in range(max(widths, default=-1) + 1)]
+
+    def span_px(self, name: str, columns: int) -> int:
+        """The width of the first ``columns`` columns of sheet ``name`` [px]."""
+        widths = self.widths.get(name, [])
+        return sum(widths[:columns]) + column_px(8.43) * max(0, columns - len(widths))
+
+    def keep(self, name: str, row: int, height_pt: float) -> None:
+        """Start a new printed page at ``row`` if a block ``height_pt`` high would straddle the page break.
+
+        A block taller than a page starts a page of its own unless the page is
+        still more than half empty.
+        """
+        page = page_height_pt(sum(self.widths.get(name, [])) + self.extra_px.get(name, 0))
+        used = self.used_pt[name]
+        if used > 0 and used + height_pt > page and (height_pt <= page or used > page / 2):
+            self.breaks[name].append(row)
+            used = 0.0
+        self.used_pt[name] = (used + height_pt) % page
+
+    def new_page(self, name: str, row: int) -> None:
+        if self.used_pt[name] > 0:
+            self.breaks[name].append(row)
+        self.used_pt[name] = 0.0
+
+    def note_rows(self, name: str, row: int, text: str, columns: int) -> float:
+        """Write ``text`` wrapped across the first ``columns`` columns of ``row``; return the row's height [pt]."""
+        sheet = self.sheet(name)
+        px = self.span_px(name, max(columns, 1))
+        height = LINE_PT * len(wrap(text, px))
+        if columns > 1:
+            sheet.merge_range(row, 0, row, columns - 1, text, self.wrapped_note)
+        else:
+            sheet.write_string(row, 0, text, self.wrapped_note)
+        sheet.set_row(row, height)
+        return height
+
+    def header_height(self, name: str, part: Table) -> float:
+        widths = self.widths.get(name) or [fitted_px(c, pd.Series(dtype=object)) for c in part.columns]
+        return LINE_PT * header_lines(part.columns, widths)
+
+    def table(self, name: str, row: int, part: Table, frame: pd.DataFrame) -> int:
+        """Write ``frame`` with ``part``'s columns under a header row at ``row`` of sheet ``name``; return the row after it."""
+        sheet = self.sheet(name)
+        sheet.set_row(row, self.header_height(name, part))  # every wrapped header seen whole
         for j, column in enumerate(part.columns):
-            sheet.write_string(row, j, column.label, self.header)
+            sheet.write_string(row, j, column.label, self.header if column.kind in ("text", "flag") else self.number_header)
         columns = []
         for column in part.columns:
             values = frame[column.name]
@@ -108,23 +178,12 @@ class _Sheets:
                 columns.append(("number", values.to_numpy(dtype=float), self.fmt(column)))
         return write_rows(sheet, row + 1, columns) if len(frame) else row + 1
 
-    def widths(self, sheet: Worksheet, part: Table, frame: pd.DataFrame, first_column_min: int = 0) -> None:
-        """Column widths that fit the header (wrapped) and the widest value in its format: never '###'."""
-        sample = frame.head(2000)
-        for j, column in enumerate(part.columns):
-            values = sample[column.name] if column.name in sample.columns else pd.Series(dtype=object)
-            if column.kind == "text":
-                width = int(values.astype(str).str.len().max()) if len(values) else 4
-            elif column.kind == "flag":
-                width = 6
-            else:
-                big = pd.to_numeric(frame[column.name], errors="coerce").abs()
-                big = float(big[np.isfinite(big)].max()) if np.isfinite(big).any() else 1.0
-                digits = len(f"{big:,.0f}") + (column.decimals + 1 if column.decimals else 0) + 3
-                width = digits + (1 if column.kind == "ratio" else 0)
-            label = max(len(word) for word in column.label.split()) + 1
-            width = max(width, label, min(len(column.label), 16), first_column_min if j == 0 else 0)
-            sheet.set_column(j, j, min(width + 1, 60))
+    def close(self) -> None:
+        for name, rows in self.breaks.items():
+            if rows:
+                self.sheets[name].set_h_pagebreaks(rows)
+        with _fast_zip():
+            self.book.close()
 
 
 def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None, parts: list | None = None) -> None:
@@ -150,15 +209,13 @@ def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None, parts:
     continues on sheets named "(2)", "(3)", ..., each with its header row.
     """
     sheets = _Sheets(path, progress)
+    parts = report_parts(result) if parts is None else parts
     sheets.progress("xlsx: Summary")
     summary = sheets.sheet(SUMMARY)
+    _fit_stacked(sheets, SUMMARY, parts)
     summary.write_string(0, 0, TITLE, sheets.title)
-    summary.merge_range(1, 0, 1, 9, NOTE, sheets.wrapped_note)
-    summary.set_row(1, 48)
+    sheets.used_pt[SUMMARY] = 2 * LINE_PT + sheets.note_rows(SUMMARY, 1, NOTE, max(len(sheets.widths[SUMMARY]), 6))
     sheets.rows[SUMMARY] = 3
-    summary.set_column(0, 0, 28)
-    summary.set_column(1, 11, 16)
-    parts = report_parts(result) if parts is None else parts
     for part in parts:
         if part.sheet == SUMMARY:
             _stacked(sheets, part)
@@ -170,11 +227,12 @@ def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None, parts:
             if isinstance(part, Table) and part.own_sheet:
                 _own_sheets(sheets, part)
             else:
+                if part.sheet not in sheets.sheets:
+                    _fit_stacked(sheets, part.sheet, parts)
                 _stacked(sheets, part)
     _provenance_sheet(sheets, prov)
     sheets.progress("xlsx: compressing the workbook")
-    with _fast_zip():
-        sheets.book.close()
+    sheets.close()
 
 
 ZIP_LEVEL = 1  # deflate level of the workbook's parts: ~3x faster than zlib's default 6, the file ~10 % larger
@@ -203,30 +261,51 @@ def _fast_zip():
             module.ZipFile = saved
 
 
+def _shown(part: Table) -> pd.DataFrame:
+    """The rows of ``part`` its XLSX sheet holds."""
+    return part.frame if part.xlsx_limit is None else part.frame.head(part.xlsx_limit)
+
+
+def _fit_stacked(sheets: _Sheets, name: str, parts: list) -> None:
+    """The columns of a sheet holding several tables: each as wide as the widest it holds of all of them."""
+    tables = [(p.columns, _shown(p)) for p in parts if isinstance(p, Table) and p.sheet == name and not p.own_sheet]
+    sheets.fit(name, tables)
+
+
 def _stacked(sheets: _Sheets, part: Table | Heading) -> None:
     """A heading, or a table under its title, on a sheet holding several (rows in order: constant-memory mode)."""
-    sheet = sheets.sheet(part.sheet)
-    row = sheets.rows[part.sheet]
+    name = part.sheet
+    sheet = sheets.sheet(name)
+    row = sheets.rows[name]
+    width = len(sheets.widths.get(name, []))
     if isinstance(part, Heading):
+        if name == SUMMARY and part.level <= 2:
+            if sheets.asset_seen:
+                sheets.new_page(name, row)  # each settlement asset's summary after the first starts a page
+            sheets.asset_seen = True
+        start, height = row, LINE_PT
         sheet.write_string(row, 0, part.title, sheets.heading if part.level <= 2 else sheets.bold)
         if part.note:
-            sheet.write_string(row + 1, 0, part.note, sheets.note)
+            height += sheets.note_rows(name, row + 1, part.note, width)
             row += 1
-        sheets.rows[part.sheet] = row + 1
+        sheets.keep(name, start, height + 3 * LINE_PT)  # with the first lines of what follows
+        sheets.used_pt[name] -= 3 * LINE_PT
+        sheets.rows[name] = row + 1
         return
-    frame = part.frame if part.xlsx_limit is None else part.frame.head(part.xlsx_limit)
-    sheet.write_string(row, 0, part.title, sheets.bold)
-    row += 1
+    frame = _shown(part)
     note = part.note + (f" First {len(frame):,} of {len(part.frame):,} {part.what}; all are on the detail sheets."
                         if len(frame) < len(part.frame) else "")
+    has_table = bool(len(part.frame.columns) and (len(frame) or not note.strip()))
+    block = LINE_PT * (2 + len(frame) + (len(wrap(note.strip(), sheets.span_px(name, width))) if note.strip() else 0))
+    sheets.keep(name, row, block + (sheets.header_height(name, part) if has_table else 0))
+    sheet.write_string(row, 0, part.title, sheets.bold)
+    row += 1
     if note.strip():
-        sheet.write_string(row, 0, note.strip(), sheets.note)
+        sheets.note_rows(name, row, note.strip(), width)
         row += 1
-    if len(part.frame.columns) and (len(frame) or not note.strip()):
-        row = sheets.table(sheet, row, part, frame)
-    if part.sheet != SUMMARY:
-        sheets.widths(sheet, part, frame) if row < 400 else None
-    sheets.rows[part.sheet] = row + 1
+    if has_table:
+        row = sheets.table(name, row, part, frame)
+    sheets.rows[name] = row + 1
 
 
 def _own_sheets(sheets: _Sheets, part: Table) -> None:
@@ -237,17 +316,17 @@ def _own_sheets(sheets: _Sheets, part: Table) -> None:
         frame = part.frame.iloc[k * per_sheet:(k + 1) * per_sheet]
         name = part.sheet if k == 0 else f"{part.sheet[:25]} ({k + 1})"
         sheet = sheets.sheet(name)
-        sheets.widths(sheet, part, frame)
+        sheets.fit(name, [(part.columns, frame)])
         sheet.freeze_panes(1, 1)
         sheet.repeat_rows(0)
-        end = sheets.table(sheet, 0, part, frame)
+        end = sheets.table(name, 0, part, frame)
         last = len(part.columns) - 1
         sheet.autofilter(0, 0, max(end - 1, 1), last)
         names = [c.name for c in part.columns]
         for flag, fill in (("liquidated", sheets.red), ("margin_call", sheets.amber)):
             if flag in names and len(frame):
                 letter = xlsxwriter.utility.xl_col_to_name(names.index(flag))
-                sheet.conditional_format(1, 0, len(frame), last, {"type": "formula", "criteria": f"=${letter}2=TRUE",
+                sheet.conditional_format(1, 0, len(frame), last, {"type": "formula", "criteria": f'=${letter}2="yes"',
                                                                   "format": fill})
         if chunks > 1:
             sheet.set_header(f"&L{part.title} — rows {k * per_sheet + 1:,} to {k * per_sheet + len(frame):,} "
@@ -258,34 +337,54 @@ def _own_sheets(sheets: _Sheets, part: Table) -> None:
 # the charts' data and the charts, on Summary below the committee's tables
 
 
-def _charts_block(sheets: _Sheets, result: RiskResult) -> None:
-    sheet = sheets.sheet(CHARTS)
-    sheet.set_column(0, 5, 16)
-    row = 0
-    sheet.write_string(row, 0, "Charts and their data", sheets.heading)
-    row += 2
-    chart_row = 3
+def _chart_tables(result: RiskResult) -> tuple[list[tuple[str, Table]], int]:
+    """The Charts sheet's tables with readable headers: each value curve, then the distance histogram."""
+    tables = []
     for asset in result.book.settlement_assets:
         curve = value_curve(result, asset)
-        part = Table(f"Book value against a joint price move [{asset}]", curve, columns_of(curve, asset))
-        sheet.write_string(row, 0, part.title, sheets.bold)
-        end = sheets.table(sheet, row + 1, part, curve)
-        sheet.insert_chart(chart_row, CHART_COLUMN, _value_curve_chart(sheets.book, asset, curve, row + 2, end - 1))
-        chart_row += CHART_ROWS
-        row = end + 2
+        columns = columns_of(curve, asset)
+        for column in columns:
+            if column.name in VALUES:
+                column.label = f"Value, {VALUES[column.name]} [{asset}]"
+            elif column.name == "liquidation_step":
+                column.label = f"Value where more accounts are liquidated [{asset}]"
+        tables.append((asset, Table(f"Book value against a joint price move [{asset}]", curve, columns)))
     bands, no_price = distance_histogram(result)
-    part = Table("", bands, columns_of(bands))
-    sheet.write_string(row, 0, f"Positions by distance to liquidation ({no_price:,} with no liquidation price)", sheets.bold)
-    end = sheets.table(sheet, row + 1, part, bands)
-    chart = sheets.book.add_chart({"type": "column"})
-    chart.add_series({"name": "positions", "categories": [CHARTS, row + 2, 0, end - 1, 0],
-                      "values": [CHARTS, row + 2, 1, end - 1, 1], "fill": {"color": "#2E86C1"}, "gap": 40})
-    chart.set_title({"name": "Distance to the liquidation price"})
-    chart.set_x_axis({"name": "distance to liquidation [%]"})
-    chart.set_y_axis({"name": "positions", "min": 0, "major_gridlines": {"visible": True}})
-    chart.set_legend({"none": True})
-    sheet.insert_chart(chart_row, CHART_COLUMN, chart)
-    sheets.rows[CHARTS] = end + 1
+    columns = columns_of(bands)
+    columns[0].label, columns[1].label = "Distance to liquidation [%]", "Positions"
+    title = f"Positions by distance to liquidation ({no_price:,} with no liquidation price)"
+    tables.append(("", Table(title, bands, columns)))
+    return tables, no_price
+
+
+def _charts_block(sheets: _Sheets, result: RiskResult) -> None:
+    """The value curves and the distance histogram, each table with its chart beside it, a page each when they need it."""
+    sheet = sheets.sheet(CHARTS)
+    tables, _ = _chart_tables(result)
+    sheets.fit(CHARTS, [(t.columns, t.frame) for _, t in tables])
+    sheets.extra_px[CHARTS] = CHART_PX + column_px(8.43) * (CHART_COLUMN - len(sheets.widths[CHARTS]))
+    sheet.write_string(0, 0, "Charts and their data", sheets.heading)
+    row = 2
+    sheets.used_pt[CHARTS] = 2 * LINE_PT
+    for asset, part in tables:
+        frame = part.frame
+        sheets.keep(CHARTS, row, LINE_PT * (2 + len(frame)) + sheets.header_height(CHARTS, part))
+        sheet.write_string(row, 0, part.title, sheets.bold)
+        end = sheets.table(CHARTS, row + 1, part, frame)
+        if asset:
+            chart = _value_curve_chart(sheets.book, asset, frame, row + 2, end - 1)
+        else:
+            chart = sheets.book.add_chart({"type": "column"})
+            chart.add_series({"name": "positions", "categories": [CHARTS, row + 2, 0, end - 1, 0],
+                              "values": [CHARTS, row + 2, 1, end - 1, 1], "fill": {"color": "#2E86C1"}, "gap": 40})
+            chart.set_title({"name": "Distance to the liquidation price"})
+            chart.set_x_axis({"name": "distance to liquidation [%]"})
+            chart.set_y_axis({"name": "positions", "min": 0, "major_gridlines": {"visible": True}})
+            chart.set_legend({"none": True})
+            chart.set_size({"width": CHART_PX, "height": 340})
+        sheet.insert_chart(row + 1, CHART_COLUMN, chart)  # beside its data, on the same page
+        row = max(end, row + 1 + CHART_ROWS) + 1
+    sheets.rows[CHARTS] = row
 
 
 def _value_curve_chart(book: xlsxwriter.Workbook, asset: str, curve: pd.DataFrame, first: int, last: int) -> Chart:
@@ -304,15 +403,18 @@ def _value_curve_chart(book: xlsxwriter.Workbook, asset: str, curve: pd.DataFram
                       "num_format": "0", "label_position": "low", "crossing": lowest})  # value axis on the left
     chart.set_y_axis({"name": f"value [{asset}]", "num_format": "#,##0.##", "major_gridlines": {"visible": True}})
     chart.show_blanks_as("gap")
-    chart.set_size({"width": 620, "height": 340})
+    chart.set_size({"width": CHART_PX, "height": 340})
     return chart
 
 
 def _provenance_sheet(sheets: _Sheets, prov: dict) -> None:
-    """Where the figures come from, one fact a row."""
-    sheet = sheets.sheet("Provenance")
-    sheet.set_column(0, 0, 22)
-    sheet.set_column(1, 1, 110)
-    for row, (label, text) in enumerate(provenance_rows(prov)):
-        sheet.write_string(row, 0, label, sheets.bold)
+    """Where the figures come from, one fact a row, each row as tall as its wrapped text."""
+    name = "Provenance"
+    sheet = sheets.sheet(name)
+    rows = provenance_rows(prov)
+    labels = pd.Series([label for label, _ in rows], dtype=object)
+    sheets.fit(name, [], {0: fitted_px(Column("label", "", "text"), labels), 1: PROVENANCE_PX})
+    for row, (label, text) in enumerate(rows):
+        sheet.set_row(row, LINE_PT * len(wrap(text, PROVENANCE_PX)))
+        sheet.write_string(row, 0, label, sheets.label)
         sheet.write_string(row, 1, text, sheets.wrap)
