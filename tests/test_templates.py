@@ -24,6 +24,7 @@ from template_reference import CASES, W5_TABLE_CASES, chart_lines, close, on_the
 from xlmargin.core.examples import WORKED_EXAMPLES
 from xlmargin.workbooks.engine import RecalcBook, RecalcError, template_path
 from xlmargin.workbooks.recalc import recalc
+from xlmargin.workbooks.risk_review import PRINTED_ROWS as RISK_REVIEW_PRINTED_ROWS
 from xlmargin.workbooks.templates import TEMPLATES, build_all
 
 ROOT = Path(__file__).parents[1]
@@ -183,7 +184,7 @@ def test_structure(key):
     assert "fullCalcOnLoad=\"1\"" in zipfile.ZipFile(FILES[key]).read("xl/workbook.xml").decode()
 
 
-def test_risk_review_is_typed_with_example_rows_and_prints_one_page_wide():
+def test_risk_review_is_typed_with_example_rows_and_prints_each_sheet_on_one_page():
     book = openpyxl.load_workbook(WORKBOOKS / "risk_review.xlsx")
     assert book.sheetnames == ["README", "Accounts", "Positions", "Tiers"]
     positions = book["Positions"]
@@ -195,7 +196,8 @@ def test_risk_review_is_typed_with_example_rows_and_prints_one_page_wide():
     for sheet in book.worksheets[1:]:
         assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
         assert sheet.page_setup.fitToWidth in (None, 1)  # 1 is the default, left out of the file
-        assert sheet.page_setup.fitToHeight == 0 and sheet.print_area
+        assert sheet.page_setup.fitToHeight in (None, 1) and sheet.print_area  # 1 page down (the default, left out)
+        assert sheet.print_area.endswith(f"${RISK_REVIEW_PRINTED_ROWS + 1}") and sheet.print_title_rows == "$1:$1"
     lists = {dv.formula1 for dv in positions.data_validations.dataValidation}
     assert {'"long,short"', '"linear,inverse"', '"isolated,cross"'} <= lists
     assert "Positions" in positions.tables

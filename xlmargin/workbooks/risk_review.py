@@ -16,7 +16,7 @@ from .model import A_RATE, AMOUNT, CONTRACTS, MODES, NON_NEGATIVE, POSITIVE, PRI
 from .writer import Styles, new_workbook
 
 RISK_REVIEW_ROWS = 200
-PRINTED_ROWS = 40  # each sheet prints its first rows, one page wide
+PRINTED_ROWS = 40  # each sheet prints its first rows on one page (a narrow sheet's 41 rows overran an A4 page at 100 %)
 EXAMPLE_ROWS = {  # a few rows a reviewer replaces with the book under review (W3's and W4's accounts)
     "Accounts": [("desk-usdt", 500, "USDT"), ("desk-btc", 10, "BTC")],
     "Positions": [
@@ -112,28 +112,34 @@ def _write_table_sheet(book: Any, styles: Styles, sheet_name: str, columns: list
     headers = [c[0] for c in columns] + [o[0] for o in outputs]
     last_col = len(headers) - 1
     for col, (header, width, fmt, validation, help_text) in enumerate(columns):
-        sheet.set_column(col, col, width, styles.cell("input", fmt))
+        sheet.set_column(col, col, width, styles.cell("input", _padded(fmt)))
         if validation:
             rule = dict(validation, input_title=header, input_message=help_text[:255])
             sheet.data_validation(1, col, RISK_REVIEW_ROWS, col, rule)
     for r, row in enumerate(EXAMPLE_ROWS.get(sheet_name, []), start=1):
         for col, value in enumerate(row):
             if value is not None:
-                sheet.write(r, col, value, styles.cell("input", columns[col][2]))
+                sheet.write(r, col, value, styles.cell("input", _padded(columns[col][2])))
     for col, (header, fmt, formula) in enumerate(outputs, start=len(columns)):
-        sheet.set_column(col, col, 16, styles.cell("output", fmt))
+        cell = styles.cell("output", _padded(fmt))
+        sheet.set_column(col, col, 16, cell)
         for r in range(1, RISK_REVIEW_ROWS + 1):
-            sheet.write_formula(r, col, formula.format(r=r + 1), styles.cell("output", fmt), _example_value(sheet_name, header, r))
+            sheet.write_formula(r, col, formula.format(r=r + 1), cell, _example_value(sheet_name, header, r))
     sheet.add_table(0, 0, RISK_REVIEW_ROWS, last_col,
                     {"name": sheet_name, "columns": [{"header": h} for h in headers], "style": "Table Style Light 9",
                      "autofilter": True})
     sheet.freeze_panes(1, 0)
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)  # one page wide
+    sheet.fit_to_pages(1, 1)  # the printed rows on one page: never a page holding the header alone
     sheet.repeat_rows(0)
     sheet.print_area(0, 0, PRINTED_ROWS, last_col)
     book.define_name(f"{sheet_name.upper()}_TABLE", f"={sheet_name}!$A$1:{xl_rowcol_to_cell(RISK_REVIEW_ROWS, last_col, True, True)}")
+
+
+def _padded(number_format: str) -> str:
+    """A number format ending a ")" wide of the cell's edge (``_)``), so that a number stays apart from text right of it."""
+    return number_format if number_format == "@" else number_format + "_)"
 
 
 def _example_value(sheet_name: str, header: str, row: int) -> Any:
