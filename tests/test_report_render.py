@@ -24,7 +24,7 @@ if soffice() is None or shutil.which("pdftotext") is None:
     pytestmark = pytest.mark.skipif(not os.environ.get("CI"), reason="LibreOffice or poppler is not installed (CI installs them)")
 
 WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
-PAGE = re.compile(r"<page .*?</page>", re.S)
+PAGE = re.compile(r"<page .*?</page>", re.DOTALL)
 OVERLAP_PT = 0.5  # words sharing less than this across only touch
 OVERLAP_SHARE = 0.4  # nor do lines sharing less than this share of a word's height (a box holds ascent and descent)
 
@@ -51,7 +51,7 @@ def overlaps(words):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    fonts = subprocess.run(["fc-match", "Calibri"], capture_output=True, text=True).stdout
+    fonts = subprocess.run(["fc-match", "Calibri"], check=True, capture_output=True, text=True).stdout
     assert "Carlito" in fonts, f"Calibri is drawn with {fonts.strip()!r}: install fonts-crosextra-carlito"
     folder = tmp_path_factory.mktemp("render")
     report = write_report(evaluate(sample_book()), folder / "report", formats=("xlsx",))[0]

@@ -50,7 +50,7 @@ def wrap(text: str, px: int, bold: bool = False) -> list[str]:
     A word wider than the cell has a line of its own (Excel breaks it; the
     report's widths never need that).
 
-    >>> wrap("Max loss, isolated [USDT]", 110, bold=True)
+    >>> wrap("Max loss, isolated [USDT]", 130, bold=True)
     ['Max loss, isolated', '[USDT]']
     """
     room = px - PADDING_PX
