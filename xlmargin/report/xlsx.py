@@ -72,7 +72,7 @@ class _Sheets:
         self._formats: dict[str, object] = {}
         header = {"bold": True, "bg_color": "#F0F3F6", "bottom": 1, "text_wrap": True, "valign": "top"}
         self.header = self.book.add_format(header)
-        self.number_header = self.book.add_format({**header, "align": "right"})  # over right-aligned numbers
+        self.number_header = self.book.add_format({**header, "align": "right", "num_format": "@_" + NUMBER_PADDING})  # flush with its numbers
         self.title = self.book.add_format({"bold": True, "font_size": 14})
         self.heading = self.book.add_format({"bold": True, "font_size": 12})
         self.bold = self.book.add_format({"bold": True})

@@ -94,7 +94,8 @@ def fitted_px(column: Column, values: pd.Series) -> int:
 
 def header_lines(columns: list[Column], widths_px: list[int]) -> int:
     """The lines of the most wrapped header of ``columns`` in columns ``widths_px`` wide."""
-    return max((len(wrap(c.label, px - HEADER_GAP_PX, bold=True)) for c, px in zip(columns, widths_px)), default=1)
+    room = text_px(NUMBER_PADDING)  # a header of numbers ends that far off the edge, as they do
+    return max((len(wrap(c.label, px - room, bold=True)) for c, px in zip(columns, widths_px)), default=1)
 
 
 def page_height_pt(sheet_px: int) -> float:
