@@ -74,10 +74,11 @@ def widest_value_px(column: Column, values: pd.Series) -> int:
         return 0
     if column.kind == "flag":
         return text_px("yes") + PADDING_PX
-    if column.kind == "text":
-        texts = values.head(2000).astype(object).where(values.head(2000).notna(), "").astype(str)
-        return min(max(map(text_px, texts.unique())), TEXT_PX) + PADDING_PX
-    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    if column.kind == "text":  # the first rows' distinct texts: a text column's widest is seen early or cut anyway
+        head = values.head(2000)
+        return min(max(map(text_px, head[head.notna()].astype(str).unique()), default=0), TEXT_PX) + PADDING_PX
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    numbers = values.to_numpy(dtype=float) if numeric else pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     finite = numbers[np.isfinite(numbers)]
     samples = ["#NUM!"] if np.isinf(numbers).any() else []
     if finite.size:
