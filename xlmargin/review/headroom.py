@@ -18,10 +18,9 @@ book's columns, one tier set (and its rows' rule sets) at a time:
   wallet (wallet - isolated margins + cross funding); collateral is not counted
   (it is not the settlement asset's wallet; the figure errs low), and where a
   cross position's leverage is assumed (``leverage_basis``) its initial margin is
-  the least its tier allows (the figure errs high). It is summed
-  per account with ``np.bincount`` from the core's own per-position parts,
-  because the public function reviews one account a call (about 0.6 ms: a
-  minute for the benchmark's 100,000 accounts).
+  the least its tier allows (the figure errs high). One call of the public
+  function covers every account (its ``account`` argument), each row with the
+  rate and amount of its tier at the notional its rules value maintenance at.
 
 The funding interval at which a position would be liquidated
 (:func:`xlmargin.funding_liq_interval`) needs a funding rate per position,
@@ -33,9 +32,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core import withdrawal
+from ..core import formulas as fm
 from ..core.entries import break_even_price
 from ..core.formulas import DEFAULT_MMR
+from ..core.withdrawal import removable_margin, withdrawable_balance
 from .book import Book
 from .state import Rows
 
@@ -71,27 +71,35 @@ def _removable(rows: Rows, names: np.ndarray, contract: np.ndarray) -> np.ndarra
         index = index[rows.isolated[index]]
         if index.size:
             margin = np.maximum(rows.margin[index], 0.0)  # funding beyond the margin leaves none
-            out[index] = withdrawal.removable_margin(
+            out[index] = removable_margin(
                 rows.s[index], rows.q[index], rows.entry[index], rows.mark[index], margin, rows.leverage[index],
                 DEFAULT_MMR if table is None else table, 0.0, contract[index], 0.0, names[index])
     return out
 
 
 def _withdrawable(rows: Rows, names: np.ndarray) -> np.ndarray:
-    """:func:`xlmargin.withdrawable_balance` of each account's cross part, all accounts at once; NaN where none applies."""
+    """:func:`xlmargin.withdrawable_balance` of each account's cross part, all accounts in one call; NaN where none applies."""
     cross = ~rows.isolated
-    parts = np.zeros((5, len(rows.q)))  # uPnL, MM, IM at entry, IM at the mark, notional at the mark
+    rule = pd.DataFrame({"account": rows.codes[cross], "rules": names[cross]}).groupby("account")["rules"].nunique()
+    one_rule = np.zeros(rows.n_accounts, dtype=bool)
+    one_rule[rule.index.to_numpy()] = rule.to_numpy() == 1
+    use = np.flatnonzero(cross & one_rule[rows.codes])
+    out = np.full(rows.n_accounts, np.nan)
+    if use.size:
+        rate, amount = _rates_where_valued(rows)
+        got = withdrawable_balance(
+            rows.cross_wallet[rows.codes[use]], rows.s[use], rows.q[use], rows.entry[use], rows.mark[use], rows.leverage[use],
+            rate[use], amount[use], np.where(rows.inverse[use], "inverse", "linear"), 0.0, names[use], account=rows.codes[use])
+        out[got.index.to_numpy()] = got.to_numpy()
+    return out
+
+
+def _rates_where_valued(rows: Rows) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's maintenance rate and amount, of its tier at the notional its rules value MM at (entry or mark)."""
+    price = np.where(rows.rules.mm_at_entry, rows.entry, rows.mark)
+    n = fm.notional(rows.q, price, rows.inverse)
+    rate, amount = np.empty_like(n), np.empty_like(n)
     for index, table in rows.groups:
-        index = index[cross[index]]
-        if index.size:
-            parts[:, index] = withdrawal._parts(
-                rows.s[index], rows.q[index], rows.entry[index], rows.mark[index], rows.inverse[index],
-                rows.leverage[index], DEFAULT_MMR if table is None else table, 0.0, 0.0, names[index])
-    sums = [rows.total(np.where(cross, part, 0.0)) for part in parts]
-    rule = pd.DataFrame({"account": rows.codes[cross], "rules": names[cross]}).groupby("account")["rules"]
-    one_rule = rule.nunique().reindex(range(rows.n_accounts)) == 1
-    first = rule.first().reindex(range(rows.n_accounts)).where(one_rule, "binance")
-    codes, uniques = pd.factorize(first)
-    flags = {f: v[codes] for f, v in withdrawal._out_flags(np.asarray(uniques, dtype=object), (len(uniques),)).items()}
-    out = withdrawal._out(rows.cross_wallet, *sums, flags)
-    return np.where(one_rule.to_numpy(), out, np.nan)
+        r, a = fm.rate_and_amount(DEFAULT_MMR if table is None else table, 0.0, n[index])
+        rate[index], amount[index] = r, a
+    return rate, amount
