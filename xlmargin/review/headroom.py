@@ -1,4 +1,4 @@
-"""Headroom of a book: margin that can come out of isolated positions, withdrawable cross balance, break-even prices.
+"""Headroom of a book: margin that can come out, withdrawable cross balance, break-even prices, funding to liquidation.
 
 The review's share of issue #16, computed with the core's functions over the
 book's columns, one tier set (and its rows' rule sets) at a time:
@@ -10,8 +10,8 @@ book's columns, one tier set (and its rows' rule sets) at a time:
   position's rule set. Where the leverage comes from the margin itself, the
   margin is its initial margin: only a profit can come out.
 * ``break_even_price`` (positions) is :func:`xlmargin.break_even_price` with
-  the book's ``funding`` column as the funding so far. The book carries no fee
-  rates: fees to open and close are taken as 0 (a break-even before fees).
+  the book's ``open_fee_rate`` and ``close_fee_rate`` (0 where the book has
+  none: ``rates_assumed`` says so) and its ``funding`` column as the funding so far.
 * ``withdrawable_balance`` (accounts with cross positions; NaN without, or
   where an account's cross positions follow more than one rule set) is the
   formula of :func:`xlmargin.withdrawable_balance` on the account's cross
@@ -22,9 +22,17 @@ book's columns, one tier set (and its rows' rule sets) at a time:
   function covers every account (its ``account`` argument), each row with the
   rate and amount of its tier at the notional its rules value maintenance at.
 
-The funding interval at which a position would be liquidated
-(:func:`xlmargin.funding_liq_interval`) needs a funding rate per position,
-which a book does not carry, so it is left out.
+* ``funding_liq_interval`` (positions) is :func:`xlmargin.funding_liq_interval`
+  at the marks with the book's ``funding_rate`` (per ``funding_interval_hours``,
+  8 where empty), projected over a year: an isolated position's own interval,
+  a cross position's account's (from the cross wallet with its collateral at
+  the marks, every cross position paying at its own rate; one without a rate
+  pays none, and an account without any rate, or whose positions fund at
+  different intervals, is not projected). ``funding_liq_time`` is the
+  position's ``mark_time`` plus that many intervals (only with a ``mark_time``
+  column). NaN where not liquidated within the year or not projected.
+* ``rates_assumed`` (positions): what the review assumed where the book is
+  silent on fee and funding rates; empty where it assumed nothing.
 """
 
 from __future__ import annotations
@@ -35,13 +43,16 @@ import pandas as pd
 from ..core import formulas as fm
 from ..core.entries import break_even_price
 from ..core.formulas import DEFAULT_MMR
+from ..core.drift import funding_liq_interval
 from ..core.withdrawal import removable_margin, withdrawable_balance
 from .book import Book
 from .state import Rows
 
+FUNDING_YEAR_HOURS = 365 * 24  # the horizon of the funding projection [h]
+
 
 def add_headroom(book: Book, rows: Rows, positions: pd.DataFrame, accounts: pd.DataFrame) -> None:
-    """Add ``removable_margin`` and ``break_even_price`` to ``positions``, ``withdrawable_balance`` to ``accounts``.
+    """Add the headroom columns (module docstring) to ``positions``, ``withdrawable_balance`` to ``accounts``.
 
     Parameters
     ----------
@@ -59,9 +70,57 @@ def add_headroom(book: Book, rows: Rows, positions: pd.DataFrame, accounts: pd.D
     names = p["rules"].astype(str).to_numpy() if "rules" in p.columns else np.full(len(p), "binance", dtype=object)
     contract = np.where(rows.inverse, "inverse", "linear")
     positions["removable_margin"] = _removable(rows, names, contract)
+    fees = [_column(p, name) for name in ("open_fee_rate", "close_fee_rate")]
     positions["break_even_price"] = np.asarray(
-        break_even_price(rows.s, rows.q, rows.entry, 0.0, 0.0, rows.funding, contract), dtype=float).reshape(-1)
+        break_even_price(rows.s, rows.q, rows.entry, *(np.nan_to_num(f) for f in fees), rows.funding, contract), dtype=float)
+    rate, hours = _column(p, "funding_rate"), np.nan_to_num(_column(p, "funding_interval_hours"), nan=8.0)
+    interval, projected = _funding_liq_interval(rows, names, rate, hours)
+    positions["funding_liq_interval"] = interval
+    if "mark_time" in p.columns:
+        now = pd.to_datetime(p["mark_time"], utc=True, errors="coerce", format="mixed")
+        at = now + pd.to_timedelta(interval * hours, unit="h")
+        positions["funding_liq_time"] = at.dt.strftime("%Y-%m-%d %H:%M UTC").where(at.notna(), "")
+    positions["rates_assumed"] = _assumed(rows, fees, rate, projected)
     accounts["withdrawable_balance"] = _withdrawable(rows, names)
+
+
+def _column(p: pd.DataFrame, name: str) -> np.ndarray:
+    """An optional numeric column of the book as floats, NaN where empty or absent."""
+    return p[name].to_numpy(dtype=float) if name in p.columns else np.full(len(p), np.nan)
+
+
+def _funding_liq_interval(rows: Rows, names, rate, hours) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`xlmargin.funding_liq_interval` of each position (cross: its account's), a year ahead, and which are projected."""
+    cross = ~rows.isolated
+    given = np.isfinite(rate)
+    per_account = pd.DataFrame({"a": rows.codes[cross], "h": hours[cross], "r": given[cross]}).groupby("a")
+    projected = np.zeros(rows.n_accounts, dtype=bool)  # a cross account with a rate, funding at one interval
+    ok = per_account["h"].nunique().eq(1) & per_account["r"].any()
+    projected[ok.index.to_numpy()] = ok.to_numpy()
+    use = np.where(rows.isolated, given, projected[rows.codes])
+    wallet = (rows.cross_wallet + rows.collateral())[rows.codes]  # collateral at the marks: it stays put as well
+    margin = np.where(rows.isolated, np.maximum(rows.margin, 0.0), wallet)
+    mmr, amount = _rates_where_valued(rows)
+    contract = np.where(rows.inverse, "inverse", "linear")
+    out = np.full(len(rows.q), np.nan)
+    for h in np.unique(hours[use]):  # one call per funding interval length (not per row)
+        for isolated in (True, False):
+            i = np.flatnonzero(use & (hours == h) & (rows.isolated == isolated))
+            if i.size:
+                out[i] = funding_liq_interval(
+                    rows.s[i], rows.q[i], rows.entry[i], rows.mark[i], margin[i], np.nan_to_num(rate[i]),
+                    int(FUNDING_YEAR_HOURS // h), mmr[i], amount[i], contract[i], "isolated" if isolated else "cross", 0.0,
+                    names[i], account=rows.codes[i])
+    return out, use
+
+
+def _assumed(rows: Rows, fees: list[np.ndarray], rate: np.ndarray, projected: np.ndarray) -> np.ndarray:
+    """Per position: what the review assumed for its fee and funding rates ('' where the book gives them)."""
+    fee = np.where(np.isnan(fees[0]) | np.isnan(fees[1]), "fee rates 0", "")
+    funding = np.where(np.isnan(rate), np.where(projected, "funding rate 0", "no funding rate"),
+                       np.where(projected, "", "funding intervals differ in the account: not projected"))
+    both = (fee != "") & (funding != "")
+    return np.where(both, np.char.add(np.char.add(fee, "; "), funding), np.char.add(fee, funding)).astype(object)
 
 
 def _removable(rows: Rows, names: np.ndarray, contract: np.ndarray) -> np.ndarray:
