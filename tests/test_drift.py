@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from excel_hosts import HOSTS, OMIT, Ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ import xlmargin as xm
 from xlmargin.errors import InputError
 
 TABLES = {"linear": [None, "binance_usdm_btcusdt"], "inverse": [None, "binance_coinm_btcusd_perp"]}
-AT_ENTRY = {"bybit", "bybit_uta", "bitmex"}  # rule sets valuing maintenance margin at the entry notional
+AT_ENTRY = {"bybit", "bitmex"}  # rule sets valuing maintenance margin at the entry notional (Bybit UTA: at the mark)
 
 
 # ---------------------------------------------------------------- hand calculations
@@ -211,3 +212,17 @@ def test_a_schedule_per_position_equals_the_loop():
     want = [_first(xm.funding_drift(side[i], size[i], entry[i], entry[i], margin[i], schedule[:, i])) for i in range(n)]
     assert got == pytest.approx(np.array(want), nan_ok=True)
     assert np.isfinite(got).any() and np.isnan(got).any()
+
+
+# ---------------------------------------------------------------- through Excel's hosts
+
+@pytest.mark.parametrize("host", ["office.js", "com"])
+def test_a_cross_account_through_each_host(host):
+    positions = [Ref.of(["long", "short"]), Ref.of([0.1, 1]), Ref.of([50_000, 2_500]), Ref.of([50_000, 2_500]), 1_000,
+                 Ref.of([0.0001, -0.0004])]
+    shown = HOSTS[host].shown("FUNDING_LIQ_INTERVAL", *positions, 1_000, OMIT, OMIT, OMIT, "cross")
+    assert shown == [[642.0], [642.0]]  # the hand-calculated account of test_two_position_cross_account_by_hand
+    table = HOSTS[host].shown("FUNDING_DRIFT", *positions, 10, OMIT, OMIT, OMIT, "cross")
+    header, rows = table[0], table[1:]
+    assert header == ["interval", "hours", "position", "funding_rate", "funding", "margin", "liq_price", "liquidated"]
+    assert len(rows) == 22 and [r[2] for r in rows[-2:]] == [1, 2] and rows[-1][5] == pytest.approx(985.0)

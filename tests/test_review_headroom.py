@@ -98,7 +98,7 @@ def test_columns_equal_the_core_called_row_by_row(make):
         if not cross.any():
             continue
         wallet = account["wallet_balance"] - p.loc[mine & ~cross, "isolated_margin"].sum() + funding[cross].sum()
-        at_entry = rules[cross].iloc[0] in ("bybit", "bybit_uta", "bitmex")  # rule sets valuing MM at the entry
+        at_entry = rules[cross].iloc[0] in ("bybit", "bitmex")  # rule sets valuing MM at the entry (Bybit UTA: at the mark)
         prices = p.loc[cross, "entry_price" if at_entry else "mark_price"]
         rate, amount = zip(*(_mmr(book, i, prices[i]) for i in p.index[cross]))
         expected = mg.withdrawable_balance(wallet, p.loc[cross, "side"].to_numpy(), p.loc[cross, "size"].to_numpy(),

@@ -23,9 +23,9 @@ import pandas as pd
 
 import xlmargin as xm
 from xlmargin.core import withdrawal
+from xlmargin.core.withdrawal import OUT_RULES
 from xlmargin.review import Book, check_book, headroom, synthetic_book
 from xlmargin.review.state import _rows
-from xlmargin.core.withdrawal import OUT_RULES
 
 
 def _flags_row_by_row(rules, shape):

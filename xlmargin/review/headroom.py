@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 
 from ..core import formulas as fm
+from ..core.drift import funding_liq_interval
 from ..core.entries import break_even_price
 from ..core.formulas import DEFAULT_MMR
-from ..core.drift import funding_liq_interval
 from ..core.withdrawal import removable_margin, withdrawable_balance
 from .book import Book
 from .state import Rows
