@@ -96,10 +96,11 @@ def withdrawable(n, repeat, rng):
     per_account = dict(zip(book.accounts["account"], rng.choice(["binance", "bybit", "bitmex", "okx"], len(book.accounts))))
     book = Book(*check_book(book.positions.assign(rules=book.positions["account"].map(per_account)), book.accounts))
     rows, names = _rows(book), book.positions["rules"].to_numpy(dtype=object)
-    before, now = _withdrawable_from_parts(rows, names), headroom._withdrawable(rows, names)
+    contract = np.where(rows.inverse, "inverse", "linear")
+    before, now = _withdrawable_from_parts(rows, names), headroom._withdrawable(rows, names, contract)
     assert np.allclose(before, now, rtol=1e-12, atol=1e-9, equal_nan=True), "both ways must give the same balances"
     report(f"withdrawable balance of {rows.n_accounts:,} accounts ({n:,} positions)",
-           *interleaved(repeat, lambda: _withdrawable_from_parts(rows, names), lambda: headroom._withdrawable(rows, names)))
+           *interleaved(repeat, lambda: _withdrawable_from_parts(rows, names), lambda: headroom._withdrawable(rows, names, contract)))
 
 
 def main(argv=None) -> None:

@@ -67,21 +67,28 @@ def add_headroom(book: Book, rows: Rows, positions: pd.DataFrame, accounts: pd.D
         docstring).
     """
     p = book.positions
-    names = p["rules"].astype(str).to_numpy() if "rules" in p.columns else np.full(len(p), "binance", dtype=object)
-    contract = np.where(rows.inverse, "inverse", "linear")
+    names = _one_if_same(p["rules"].astype(str).to_numpy() if "rules" in p.columns else np.array(["binance"], dtype=object))
+    contract = _one_if_same(np.where(rows.inverse, "inverse", "linear"))
     positions["removable_margin"] = _removable(rows, names, contract)
     fees = [_column(p, name) for name in ("open_fee_rate", "close_fee_rate")]
     positions["break_even_price"] = np.asarray(
         break_even_price(rows.s, rows.q, rows.entry, *(np.nan_to_num(f) for f in fees), rows.funding, contract), dtype=float)
     rate, hours = _column(p, "funding_rate"), np.nan_to_num(_column(p, "funding_interval_hours"), nan=8.0)
-    interval, projected = _funding_liq_interval(rows, names, rate, hours)
+    interval, projected = _funding_liq_interval(rows, names, contract, rate, hours)
     positions["funding_liq_interval"] = interval
     if "mark_time" in p.columns:
-        now = pd.to_datetime(p["mark_time"], utc=True, errors="coerce", format="mixed")
-        at = now + pd.to_timedelta(interval * hours, unit="h")
-        positions["funding_liq_time"] = at.dt.strftime("%Y-%m-%d %H:%M UTC").where(at.notna(), "")
+        positions["funding_liq_time"] = _when(p["mark_time"], interval * hours)
     positions["rates_assumed"] = _assumed(rows, fees, rate, projected)
-    accounts["withdrawable_balance"] = _withdrawable(rows, names)
+    accounts["withdrawable_balance"] = _withdrawable(rows, names, contract)
+
+
+def _when(mark_time: pd.Series, hours: np.ndarray) -> np.ndarray:
+    """``mark_time`` plus ``hours`` as text in UTC ('' where either is missing), each distinct time formatted once."""
+    now = pd.to_datetime(mark_time, utc=True, errors="coerce", format="mixed").dt.tz_convert(None)
+    at = now.to_numpy() + pd.to_timedelta(hours, unit="h").to_numpy()
+    codes, unique = pd.factorize(at)  # NaT: code -1
+    text = pd.DatetimeIndex(unique).strftime("%Y-%m-%d %H:%M UTC").to_numpy(dtype=object)
+    return np.append(text, "")[codes]
 
 
 def _column(p: pd.DataFrame, name: str) -> np.ndarray:
@@ -89,10 +96,12 @@ def _column(p: pd.DataFrame, name: str) -> np.ndarray:
     return p[name].to_numpy(dtype=float) if name in p.columns else np.full(len(p), np.nan)
 
 
-def _funding_liq_interval(rows: Rows, names, rate, hours) -> tuple[np.ndarray, np.ndarray]:
+def _funding_liq_interval(rows: Rows, names, contract, rate, hours) -> tuple[np.ndarray, np.ndarray]:
     """:func:`xlmargin.funding_liq_interval` of each position (cross: its account's), a year ahead, and which are projected."""
     cross = ~rows.isolated
     given = np.isfinite(rate)
+    if not given.any():  # a book without funding rates: nothing to project
+        return np.full(len(rows.q), np.nan), np.zeros(len(rows.q), dtype=bool)
     per_account = pd.DataFrame({"a": rows.codes[cross], "h": hours[cross], "r": given[cross]}).groupby("a")
     projected = np.zeros(rows.n_accounts, dtype=bool)  # a cross account with a rate, funding at one interval
     ok = per_account["h"].nunique().eq(1) & per_account["r"].any()
@@ -101,7 +110,6 @@ def _funding_liq_interval(rows: Rows, names, rate, hours) -> tuple[np.ndarray, n
     wallet = (rows.cross_wallet + rows.collateral())[rows.codes]  # collateral at the marks: it stays put as well
     margin = np.where(rows.isolated, np.maximum(rows.margin, 0.0), wallet)
     mmr, amount = _rates_where_valued(rows)
-    contract = np.where(rows.inverse, "inverse", "linear")
     out = np.full(len(rows.q), np.nan)
     for h in np.unique(hours[use]):  # one call per funding interval length (not per row)
         for isolated in (True, False):
@@ -109,21 +117,30 @@ def _funding_liq_interval(rows: Rows, names, rate, hours) -> tuple[np.ndarray, n
             if i.size:
                 out[i] = funding_liq_interval(
                     rows.s[i], rows.q[i], rows.entry[i], rows.mark[i], margin[i], np.nan_to_num(rate[i]),
-                    int(FUNDING_YEAR_HOURS // h), mmr[i], amount[i], contract[i], "isolated" if isolated else "cross", 0.0,
-                    names[i], account=rows.codes[i])
+                    int(FUNDING_YEAR_HOURS // h), mmr[i], amount[i], _at(contract, i), "isolated" if isolated else "cross",
+                    0.0, _at(names, i), account=rows.codes[i])
     return out, use
 
 
 def _assumed(rows: Rows, fees: list[np.ndarray], rate: np.ndarray, projected: np.ndarray) -> np.ndarray:
     """Per position: what the review assumed for its fee and funding rates ('' where the book gives them)."""
-    fee = np.where(np.isnan(fees[0]) | np.isnan(fees[1]), "fee rates 0", "")
-    funding = np.where(np.isnan(rate), np.where(projected, "funding rate 0", "no funding rate"),
-                       np.where(projected, "", "funding intervals differ in the account: not projected"))
-    both = (fee != "") & (funding != "")
-    return np.where(both, np.char.add(np.char.add(fee, "; "), funding), np.char.add(fee, funding)).astype(object)
+    fee = (np.isnan(fees[0]) | np.isnan(fees[1])).astype(np.intp)
+    funding = np.where(np.isnan(rate), np.where(projected, 1, 2), np.where(projected, 0, 3))
+    words = ["", "funding rate 0", "no funding rate", "funding intervals differ in the account: not projected"]
+    said = np.array([w for f in ("", "fee rates 0") for w in (f"{f}; {w}" if f and w else f or w for w in words)], dtype=object)
+    return said[fee * len(words) + funding]  # the words of each combination, made once
+
+def _one_if_same(values: np.ndarray) -> np.ndarray | str:
+    """A column's one value where every row has the same (checked once by the core, not row by row), else the column."""
+    return str(values[0]) if len(values) and (values == values[0]).all() else values
 
 
-def _removable(rows: Rows, names: np.ndarray, contract: np.ndarray) -> np.ndarray:
+def _at(values: np.ndarray | str, index: np.ndarray) -> np.ndarray | str:
+    """The rows ``index`` of a column from :func:`_one_if_same`."""
+    return values if isinstance(values, str) else values[index]
+
+
+def _removable(rows: Rows, names, contract) -> np.ndarray:
     """:func:`xlmargin.removable_margin` of each isolated position, per tier set; NaN for cross positions."""
     out = np.full(len(rows.q), np.nan)
     for index, table in rows.groups:
@@ -132,14 +149,14 @@ def _removable(rows: Rows, names: np.ndarray, contract: np.ndarray) -> np.ndarra
             margin = np.maximum(rows.margin[index], 0.0)  # funding beyond the margin leaves none
             out[index] = removable_margin(
                 rows.s[index], rows.q[index], rows.entry[index], rows.mark[index], margin, rows.leverage[index],
-                DEFAULT_MMR if table is None else table, 0.0, contract[index], 0.0, names[index])
+                DEFAULT_MMR if table is None else table, 0.0, _at(contract, index), 0.0, _at(names, index))
     return out
 
 
-def _withdrawable(rows: Rows, names: np.ndarray) -> np.ndarray:
+def _withdrawable(rows: Rows, names, contract) -> np.ndarray:
     """:func:`xlmargin.withdrawable_balance` of each account's cross part, all accounts in one call; NaN where none applies."""
     cross = ~rows.isolated
-    rule = pd.DataFrame({"account": rows.codes[cross], "rules": names[cross]}).groupby("account")["rules"].nunique()
+    rule = pd.DataFrame({"account": rows.codes[cross], "rules": _at(names, cross)}).groupby("account")["rules"].nunique()
     one_rule = np.zeros(rows.n_accounts, dtype=bool)
     one_rule[rule.index.to_numpy()] = rule.to_numpy() == 1
     use = np.flatnonzero(cross & one_rule[rows.codes])
@@ -148,7 +165,7 @@ def _withdrawable(rows: Rows, names: np.ndarray) -> np.ndarray:
         rate, amount = _rates_where_valued(rows)
         got = withdrawable_balance(
             rows.cross_wallet[rows.codes[use]], rows.s[use], rows.q[use], rows.entry[use], rows.mark[use], rows.leverage[use],
-            rate[use], amount[use], np.where(rows.inverse[use], "inverse", "linear"), 0.0, names[use], account=rows.codes[use])
+            rate[use], amount[use], _at(contract, use), 0.0, _at(names, use), account=rows.codes[use])
         out[got.index.to_numpy()] = got.to_numpy()
     return out
 
