@@ -24,6 +24,8 @@ STARTED = {
     "recalc": lambda folder: script("bench_recalc.py", "--changes", "1", "--runs", "1", "--templates", "W3"),
     "book": lambda folder: script("bench_book.py", "--positions", "2", "--accounts", "1"),
     "rules": lambda folder: script("bench_rules.py", "--rows", "10", "--repeat", "1"),
+    "headroom": lambda folder: script("bench_headroom.py", "--rows", "20", "--repeat", "1"),
+    "drift": lambda folder: script("bench_drift.py", "--rows", "20", "--loop-sample", "5", "--repeat", "1"),
 }
 
 
@@ -60,3 +62,17 @@ def test_rules_benchmark_runs(started):
     result = started.result()
     assert result.returncode == 0, result.stderr
     assert "all rule sets mixed per row" in result.stdout
+
+
+@pytest.mark.started("headroom")
+def test_headroom_benchmark_runs_and_agrees_with_the_way_before(started):
+    result = started.result()
+    assert result.returncode == 0, result.stderr
+    assert "ratio before/now" in result.stdout and "withdrawable balance" in result.stdout
+
+
+@pytest.mark.started("drift")
+def test_drift_benchmark_runs_and_agrees_with_the_loop(started):
+    result = started.result()
+    assert result.returncode == 0, result.stderr
+    assert "ratio loop/call" in result.stdout

@@ -10,9 +10,10 @@ from xlmargin.core.tiers import TierTable
 from xlmargin.report import write_report
 from xlmargin.review import Book, check_book, evaluate, sample_book, synthetic_book
 
-POSITION_HEADERS = ["Break-even after funding [quote]", "Margin that can come out [USDT]"]
+POSITION_HEADERS = ["Break-even after fees and funding [quote]", "Margin that can come out [USDT]", "Funding intervals to liq.",
+                    "Liq. by funding at", "Rates assumed"]
 ACCOUNT_HEADERS = ["Withdrawable [USDT]"]
-SECTION = "Margin that can come out, and break-even prices"
+SECTION = "Margin that can come out, break-even prices and funding to liquidation"
 
 
 def _book(rows, accounts):
@@ -80,10 +81,11 @@ def test_columns_equal_the_core_called_row_by_row(make):
     p, out = book.positions, result.positions
     rules = p["rules"] if "rules" in p.columns else pd.Series("binance", index=p.index)
     funding = p["funding"] if "funding" in p.columns else pd.Series(0.0, index=p.index)
+    fees = [p[c].fillna(0.0) if c in p.columns else pd.Series(0.0, index=p.index) for c in ("open_fee_rate", "close_fee_rate")]
     for i in p.index:
         args = (p.loc[i, "side"], p.loc[i, "size"], p.loc[i, "entry_price"])
         assert out.loc[i, "break_even_price"] == pytest.approx(
-            mg.break_even_price(*args, 0.0, 0.0, funding[i], p.loc[i, "contract"]), rel=1e-12)
+            mg.break_even_price(*args, fees[0][i], fees[1][i], funding[i], p.loc[i, "contract"]), rel=1e-12)
         if p.loc[i, "margin_mode"] == "isolated":
             table = p.loc[i, "tier_set"]
             expected = mg.removable_margin(*args, p.loc[i, "mark_price"], p.loc[i, "isolated_margin"] + funding[i],
@@ -96,7 +98,7 @@ def test_columns_equal_the_core_called_row_by_row(make):
         if not cross.any():
             continue
         wallet = account["wallet_balance"] - p.loc[mine & ~cross, "isolated_margin"].sum() + funding[cross].sum()
-        at_entry = rules[cross].iloc[0] in ("bybit", "bybit_uta", "bitmex")  # rule sets valuing MM at the entry
+        at_entry = rules[cross].iloc[0] in ("bybit", "bitmex")  # rule sets valuing MM at the entry (Bybit UTA: at the mark)
         prices = p.loc[cross, "entry_price" if at_entry else "mark_price"]
         rate, amount = zip(*(_mmr(book, i, prices[i]) for i in p.index[cross]))
         expected = mg.withdrawable_balance(wallet, p.loc[cross, "side"].to_numpy(), p.loc[cross, "size"].to_numpy(),
@@ -167,3 +169,84 @@ def test_what_can_come_out_leaves_the_position_alive_at_the_mark(many):
     assert (out.loc[iso, "removable_margin"] >= 0).all()
     assert (left[iso] >= out.loc[iso, "maint_margin"] * (1 - 1e-12)).all()
     assert (out.loc[iso, "removable_margin"] > 0).any() and (out.loc[iso, "removable_margin"] == 0).any()
+
+
+# ---------------------------------------------------------------- fee and funding rates in the book
+
+def _rated_book(rows, accounts):
+    columns = ["account", "symbol", "contract", "side", "size", "entry_price", "mark_price", "margin_mode", "isolated_margin",
+               "tier_set", "leverage", "open_fee_rate", "close_fee_rate", "funding_rate", "funding_interval_hours", "mark_time"]
+    positions = pd.DataFrame(rows, columns=columns)
+    wallets = pd.DataFrame(accounts, columns=["account", "wallet_balance"]).assign(settlement_asset="USDT")
+    return Book(*check_book(positions, wallets))
+
+
+@pytest.fixture(scope="module")
+def rated():
+    now = "2026-12-01T00:00:00Z"
+    return evaluate(_rated_book([
+        ["w6", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "isolated", 250, "", 20, 0.0005, 0.0005, 0.0001, None, now],
+        ["w6h", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "isolated", 250, "", 20, 0.0002, 0.0005, 0.0001, 4, now],
+        ["pair", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "cross", None, "", 20, None, None, 0.0001, 8, now],
+        ["pair", "ETHUSDT", "linear", "short", 1, 2_500, 2_500, "cross", None, "", 20, None, None, -0.0004, 8, now],
+        ["part", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "cross", None, "", 20, 0.0005, 0.0005, 0.0001, 8, now],
+        ["part", "ETHUSDT", "linear", "long", 1, 2_500, 2_500, "cross", None, "", 20, 0.0005, 0.0005, None, 8, now],
+        ["mixed", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "cross", None, "", 20, 0.0005, 0.0005, 0.0001, 8, now],
+        ["mixed", "ETHUSDT", "linear", "long", 1, 2_500, 2_500, "cross", None, "", 20, 0.0005, 0.0005, 0.0001, 4, now],
+        ["none", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "cross", None, "", 20, 0.0005, 0.0005, None, 8, now],
+    ], [["w6", 1_000], ["w6h", 1_000], ["pair", 1_000], ["part", 500.2], ["mixed", 1_000], ["none", 1_000]]))
+
+
+def test_break_even_after_fees_by_hand(rated):
+    out = rated.positions
+    # the exit's PnL pays the fee to open at entry and the fee to close at the exit: E (1 + f_open) / (1 - f_close)
+    assert out.loc[0, "break_even_price"] == pytest.approx(50_000 * 1.0005 / 0.9995, rel=1e-12)
+    assert out.loc[1, "break_even_price"] == pytest.approx(50_000 * 1.0002 / 0.9995, rel=1e-12)
+    assert out.loc[2, "break_even_price"] == pytest.approx(50_000, rel=1e-12)  # no fee rates: taken as 0, and said
+    assert out.loc[2, "rates_assumed"] == "fee rates 0" and out.loc[0, "rates_assumed"] == ""
+
+
+def test_funding_liquidation_interval_and_date_by_hand(rated):
+    out = rated.positions
+    # W6: 250 of margin, MM 25, 0.5 paid an interval: 225 / 0.5 = 450 intervals; 450 x 8 h = 150 days from 1 Dec 2026.
+    assert out.loc[0, "funding_liq_interval"] == 450 and out.loc[0, "funding_liq_time"] == "2027-04-30 00:00 UTC"
+    assert out.loc[1, "funding_liq_interval"] == 450 and out.loc[1, "funding_liq_time"] == "2027-02-14 00:00 UTC"  # 4 h: 75 days
+    # the two-position cross account of tests/test_drift.py: 962.5 / 1.5 -> 642 intervals (214 days), both rows
+    assert out.loc[[2, 3], "funding_liq_interval"].tolist() == [642, 642]
+    assert out.loc[2, "funding_liq_time"] == "2027-07-03 00:00 UTC"
+    # ETH without a rate pays nothing; BTC's 0.5 an interval out of 500.2 - 37.5 = 462.7: 926 intervals (925: 0.2 left)
+    assert out.loc[[4, 5], "funding_liq_interval"].tolist() == [926, 926]
+    assert out.loc[5, "rates_assumed"] == "funding rate 0" and out.loc[4, "rates_assumed"] == ""
+    # positions funding every 8 h and 4 h in one wallet are not projected; nor an account without any rate
+    assert out.loc[[6, 7, 8], "funding_liq_interval"].isna().all()
+    assert out.loc[6, "rates_assumed"].startswith("funding intervals differ") and out.loc[8, "rates_assumed"] == "no funding rate"
+    assert out.loc[8, "funding_liq_time"] == ""
+
+
+def test_beyond_a_year_is_not_projected():
+    book = _rated_book([["a", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "isolated", 250, "", 20, 0, 0, 0.00002, 8, ""]],
+                       [["a", 1_000]])
+    # 225 / 0.1 = 2,250 intervals of 8 h: beyond the year's 1,095
+    assert np.isnan(evaluate(book).positions.loc[0, "funding_liq_interval"])
+
+
+@pytest.mark.parametrize("column, value, words", [
+    ("open_fee_rate", 1.5, "must be below 1"), ("close_fee_rate", -0.1, "must be >= 0"),
+    ("funding_interval_hours", 0, "must be > 0"), ("funding_rate", "high", "is not a number"),
+])
+def test_bad_rates_are_named_with_their_rows(column, value, words):
+    from xlmargin.review import BookError
+
+    row = ["a", "BTCUSDT", "linear", "long", 0.1, 50_000, 50_000, "isolated", 250, "", 20, 0, 0, 0.0001, 8, ""]
+    row[["open_fee_rate", "close_fee_rate", "funding_rate", "funding_interval_hours"].index(column) + 11] = value
+    with pytest.raises(BookError, match=f"'{column}' {words}.* 2"):
+        _rated_book([row], [["a", 1_000]])
+
+
+def test_the_report_says_what_it_assumed(tmp_path):
+    (html,) = write_report(evaluate(sample_book()), tmp_path, formats=("html",))
+    text = html.read_text(encoding="utf-8")
+    # the sample's four alt-shorts rows have no fee rates; ALT2 and btc-collateral's ETH no funding rate, in accounts
+    # whose other positions have one
+    assert "fees to open and close are taken as 0 for 4 positions without fee rates in the book" in text
+    assert "2 positions without a funding rate (2 in a projected cross account, taken as 0; 0 not projected)" in text

@@ -62,10 +62,16 @@ OUT_RULES: dict[str, OutRule] = {
 
 
 def _out_flags(rules: Any, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
-    exchange_rules.flags(rules)  # unknown names are an error, named as everywhere
-    names = np.broadcast_to(np.asarray(rules, dtype=object), shape)
-    pick = np.vectorize(lambda name, field: getattr(OUT_RULES[str(name).strip().lower()], field), otypes=[float])
-    return {f: pick(names, f) for f in ("im_at_entry", "mm_floor", "wallet_cap", "notional_share")}
+    """The :class:`OutRule` fields of each row, looking each distinct rule set up once."""
+    names = np.asarray(rules.to_numpy() if isinstance(rules, pd.Series) else rules, dtype=object)
+    codes, unique = pd.factorize(names.ravel())  # hashing, as exchange_rules.flags: one look-up per distinct name
+    keys = [str(name).strip().lower() for name in unique]
+    if not set(keys) <= set(OUT_RULES):
+        exchange_rules.flags(rules)  # unknown names are an error, named as everywhere
+    found = [OUT_RULES[key] for key in keys]
+    pick = lambda field: np.broadcast_to(  # noqa: E731
+        np.array([getattr(r, field) for r in found], dtype=float)[codes].reshape(names.shape), shape)
+    return {f: pick(f) for f in ("im_at_entry", "mm_floor", "wallet_cap", "notional_share")}
 
 
 def _out(m, upnl, mm, im_entry, im_mark, n_mark, f) -> np.ndarray:
@@ -198,14 +204,17 @@ def withdrawable_balance(
     contract: Any = "linear",
     close_fee_rate: Any = 0.0,
     rules: Any = "binance",
-) -> float:
+    account: Any = None,
+) -> Any:
     """Largest amount that can be withdrawn from a cross account with open positions [settlement asset].
 
     Parameters
     ----------
-    wallet_balance : float
+    wallet_balance : float, array or Series
         The cross account's balance after realized PnL, fees and funding,
-        before unrealized PnL [settlement asset]; any finite number.
+        before unrealized PnL [settlement asset]; any finite number. One value
+        per account: with ``account``, a column repeating each account's
+        balance on its rows.
     side : str or int, array or Series
         Long (profits when the price rises) or short: ``"long"``/``"short"``
         in any case, or 1/-1; no unit. One row per position.
@@ -226,25 +235,33 @@ def withdrawable_balance(
     maint_amount : float, array or Series
         Maintenance amount ("cum") [settlement asset]; >= 0. Default 0.
     contract : {"linear", "inverse"}, or an array or Series of them
-        ``"linear"`` (the default) or ``"inverse"``, one for the account; no unit.
+        ``"linear"`` (the default) or ``"inverse"``, one per account; no unit.
     close_fee_rate : float, array or Series
         A fee to close counted inside maintenance margin, as a rate of notional
         [decimal: 0.0005 is 0.05 %], in [0, 1). Default 0 (Binance counts none).
-    rules : str
-        An exchange's rule set, one for the account (``"binance"``, the
-        default, ``"bybit"``, ``"bitmex"``, ``"hyperliquid"``, ...); no unit.
+    rules : str, or an array or Series of str
+        An exchange's rule set, one per account (``"binance"``, the default,
+        ``"bybit"``, ``"bitmex"``, ``"hyperliquid"``, ...); no unit.
+    account : label, array or Series of labels, optional
+        Label grouping positions into cross accounts, one per position (a
+        single label: one account); no unit. Default None: all positions form
+        one account.
 
     Returns
     -------
-    withdrawable : float
-        Amount that can be withdrawn [settlement asset]; >= 0. Never NaN: every
-        input is checked to be finite.
+    withdrawable : float or Series
+        Amount that can be withdrawn from each account [settlement asset]; >= 0.
+        A float for one account (``account`` None), otherwise a Series indexed
+        by account label, in order of first appearance. Never NaN: every input
+        is checked to be finite.
 
     Raises
     ------
     InputError
         If an argument is outside the values given above, the arguments are not
-        one column of positions, or ``rules`` is not one rule set.
+        one column of positions, ``account`` has not one label per position, or
+        ``wallet_balance``, ``contract`` or ``rules`` differ between the
+        positions of one account.
 
     Notes
     -----
@@ -253,6 +270,8 @@ def withdrawable_balance(
     published rule: ``max(0, min(wallet - sum(MM), wallet + sum(uPnL) -
     sum(notional(mark) / leverage)))``; BitMEX's: ``max(0, min(wallet, wallet
     + sum(uPnL) - sum(entry value / leverage)))``. Open orders are not counted.
+    With ``account``, each account's sums are taken over its own rows in one
+    pass (no loop over accounts).
 
     References
     ----------
@@ -270,16 +289,26 @@ def withdrawable_balance(
     0.0
     >>> round(withdrawable_balance(1_000, "long", 0.1, 50_000, 50_000, 50), 9)  # W2: 1,000 - 100
     900.0
+
+    W3's account beside W2's, each account its own sums: nothing, and 900.
+
+    >>> withdrawable_balance([500, 500, 1_000], ["long"] * 3, [0.04, 0.8, 0.1], [50_000, 2_500, 50_000],
+    ...                      [51_000, 2_200, 50_000], [10, 10, 50], account=["w3", "w3", "w2"]).round(9).to_dict()
+    {'w3': 0.0, 'w2': 900.0}
     """
-    s, q, e, p, inv, accounts, _ = _cross_rows(wallet_balance, side, size, entry_price, mark_price, contract, None,
-                                               dict(leverage=leverage, close_fee_rate=close_fee_rate, **fm.rate_args(mmr, maint_amount)))
-    if np.ndim(rules) and len(set(np.ravel(np.asarray(rules, dtype=str)))) > 1:
-        raise InputError("rules", "must be one rule set for the account")
+    s, q, e, p, inv, accounts, _ = _cross_rows(
+        wallet_balance, side, size, entry_price, mark_price, contract, account,
+        dict(leverage=leverage, close_fee_rate=close_fee_rate, rules=rules, **fm.rate_args(mmr, maint_amount)))
+    names = np.broadcast_to(np.asarray(rules.to_numpy() if isinstance(rules, pd.Series) else rules, dtype=object), s.shape)
+    codes, written = pd.factorize(names)  # each distinct spelling once, then each rule set once
+    same, unique = pd.factorize(np.array([str(name).strip().lower() for name in written], dtype=object))
+    codes = same[codes]
+    per_account = accounts._one_value_per_account("rules", codes.astype(np.float64)).astype(np.intp)  # raises if mixed
     lev = np.broadcast_to(inp.positive("leverage", leverage), s.shape)
-    rule = np.ravel(np.asarray(rules, dtype=object))[0]
-    parts = _parts(s, q, e, p, inv, lev, mmr, maint_amount, inp.rate("close_fee_rate", close_fee_rate), rule)
-    upnl, mm, im_e, im_p, n_p = (np.sum(x) for x in parts)
-    return float(_out(float(accounts.wallet[0]), upnl, mm, im_e, im_p, n_p, _out_flags(rule, ())))
+    parts = _parts(s, q, e, p, inv, lev, mmr, maint_amount, inp.rate("close_fee_rate", close_fee_rate), names)
+    sums = [accounts.total(np.broadcast_to(x, s.shape).astype(np.float64)) for x in parts]
+    flags = _out_flags(np.asarray(unique, dtype=object)[per_account], (accounts.count,))
+    return accounts.per_account(_out(accounts.wallet, *sums, flags))
 
 
 def liq_price_after_removal(

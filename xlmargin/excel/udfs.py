@@ -153,9 +153,10 @@ BREAK_EVEN_PRICE = _udf(
 )
 ENTRY_LADDER = _udf(xm.entry_ladder, "A plan of entries fill by fill: average entry, size, margin, tier, liquidation, fits.")
 LADDER_ENTRIES = _udf(xm.ladder_entries, "A budget spread evenly over a price range: the plan's prices and sizes.")
-FUNDING_DRIFT = _udf(xm.funding_drift, "A position held through funding at an unchanged mark: margin and liquidation per interval.")
+FUNDING_DRIFT = _udf(xm.funding_drift, "Positions held through funding at unchanged marks (cross: one wallet for all): margin "
+                     "and liquidation per interval.")
 FUNDING_LIQ_INTERVAL = _udf(
-    xm.funding_liq_interval, "Funding interval at which the position is liquidated at an unchanged mark [count]. #N/A: never.",
+    xm.funding_liq_interval, "Funding interval at which each position (cross: its account) is liquidated at unchanged marks [count]. #N/A: never.",
     "not liquidated within the schedule",
 )
 REMOVABLE_MARGIN = _udf(xm.removable_margin, "Margin that can be removed from an isolated position, per exchange rule [settlement asset].")

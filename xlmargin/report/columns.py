@@ -184,6 +184,14 @@ SPECS = {
     "status": ("Status", "text"),
     # headroom (xlmargin.review.headroom): margin that can come out, break-even
     "removable_margin": ("Margin that can come out [{asset}]", "amount"),
-    "break_even_price": ("Break-even after funding [quote]", "price"),
+    "break_even_price": ("Break-even after fees and funding [quote]", "price"),
     "withdrawable_balance": ("Withdrawable [{asset}]", "amount"),
+    "funding_liq_interval": ("Funding intervals to liq.", "count"),
+    "funding_liq_time": ("Liq. by funding at", "text"),
+    "rates_assumed": ("Rates assumed", "text"),
+    # the book's optional fee and funding rates
+    "open_fee_rate": ("Open fee rate [%]", "ratio"),
+    "close_fee_rate": ("Close fee rate [%]", "ratio"),
+    "funding_rate": ("Funding rate [% per interval]", "ratio"),
+    "funding_interval_hours": ("Funding interval [h]", "count"),
 }

@@ -395,27 +395,44 @@ def reconciliation_parts(result: RiskResult) -> list[Table]:
 
 
 HEADROOM_POSITIONS = ["account", "symbol", "side", "margin_mode", "entry_price", "mark_price", "leverage", "funding",
-                      "break_even_price", "removable_margin"]
+                      "break_even_price", "removable_margin", "funding_liq_interval", "funding_liq_time", "rates_assumed"]
 HEADROOM_ACCOUNTS = ["account", "wallet_balance", "cross_equity", "cross_maint_margin", "leverage_assumed", "withdrawable_balance"]
 
 
+def _rates_note(positions: pd.DataFrame) -> str:
+    """What the headroom assumed where the book gives no fee or funding rates (its ``rates_assumed`` column), in words."""
+    said = positions["rates_assumed"].astype(str)
+    count = lambda words: int(said.str.contains(words, regex=False).sum())  # noqa: E731
+    n_fee, n_zero, n_none = count("fee rates 0"), count("funding rate 0"), count("no funding rate")
+    fees = (f"fees to open and close are taken as 0 for {n_fee:,} position{'s' * (n_fee != 1)} without fee rates in the book"
+            if n_fee else "fees from the book's open_fee_rate and close_fee_rate")
+    n = n_zero + n_none
+    funding = (f"{n:,} position{'s' * (n != 1)} without a funding rate ({n_zero:,} in a projected cross account, taken as 0; "
+               f"{n_none:,} not projected)" if n else "every position has a funding rate")
+    return f"Break-even: the exit price at which the PnL pays the fees and the funding so far; {fees}. {funding[0].upper()}{funding[1:]}."
+
+
 def headroom_parts(result: RiskResult) -> list[Table | Heading]:
-    """Margin that can come out and break-even prices (xlmargin.review.headroom), per settlement asset, the most first."""
+    """Margin that can come out, break-even prices and funding to liquidation (xlmargin.review.headroom), per settlement asset."""
     if "removable_margin" not in result.positions.columns:
         return []
     parts: list[Table | Heading] = [Heading(
-        "Margin that can come out, and break-even prices", sheet="Headroom",
+        "Margin that can come out, break-even prices and funding to liquidation", sheet="Headroom",
         note="At the marks, under each position's exchange rule set (docs/exchanges.md, \"Margin that can come out\"). "
-             "Break-even: the exit price at which the PnL pays the funding so far; the book has no fee rates, so fees "
-             "to open and close are taken as 0. Isolated positions whose leverage comes from their margin can only "
-             "release a profit. \"—\": the figure does not apply (a cross position; an account without cross positions).")]
-    positions = result.positions[HEADROOM_POSITIONS].assign(_settles=_settlement(result).to_numpy())  # these columns only
+             f"{_rates_note(result.positions)} Funding to liquidation: the intervals (and, with a mark time, the date) after "
+             "which the funding at the book's rate (per funding_interval_hours, 8 where empty) leaves the position, or its cross "
+             "account (cross wallet and collateral at the marks, every cross position at its own rate), at its maintenance "
+             "margin with the marks unchanged; projected over a year, \"—\" beyond it. Isolated positions whose leverage "
+             "comes from their margin can only release a profit. \"—\": the figure does not apply (a cross position; an "
+             "account without cross positions).")]
+    names = [c for c in HEADROOM_POSITIONS if c in result.positions.columns]  # funding_liq_time: with a mark_time only
+    positions = result.positions[names].assign(_settles=_settlement(result).to_numpy())  # these columns only
     positions = positions.sort_values("removable_margin", ascending=False, na_position="last", kind="stable")
     accounts = result.accounts.sort_values("withdrawable_balance", ascending=False, na_position="last", kind="stable")
     for asset in result.book.settlement_assets:
         p = positions[positions["_settles"].to_numpy() == asset]
-        parts.append(Table(f"Positions settled in {asset}: margin that can come out and break-even, the most first", p,
-                           columns_of(p, asset, HEADROOM_POSITIONS), sheet="Headroom", limit=SUMMARY_ROWS,
+        parts.append(Table(f"Positions settled in {asset}: margin that can come out, break-even, funding to liquidation; the most margin first", p,
+                           columns_of(p, asset, names), sheet="Headroom", limit=SUMMARY_ROWS,
                            xlsx_limit=SUMMARY_ROWS_XLSX, what="positions"))
         a = accounts[(accounts["settlement_asset"] == asset) & accounts["withdrawable_balance"].notna()]
         parts.append(Table(f"Cross accounts settled in {asset}: withdrawable balance, the most first", a,

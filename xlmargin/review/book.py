@@ -7,7 +7,11 @@ A book is three tables (the layout of ``workbooks/risk_review.xlsx``):
   margin; where empty the review says what it assumed), ``rules`` (the exchange
   rule set of each position, binance by default), ``funding`` (funding since the
   wallet balance was taken, received + / paid - [settlement asset]), ``mark_time``
-  and ``mark_source`` (where each mark price comes from);
+  and ``mark_source`` (where each mark price comes from), ``open_fee_rate`` and
+  ``close_fee_rate`` [decimal] (for the break-even price; 0 where empty, and the
+  review says so), ``funding_rate`` per funding interval [decimal; positive:
+  longs pay] and ``funding_interval_hours`` [h; 8 where empty] (for the funding
+  interval at which a position, or its cross account, is liquidated);
 * **accounts**: account, wallet_balance, settlement_asset; optionally
   ``collateral`` [coin] of ``collateral_asset`` (default: the settlement asset)
   with a ``collateral_haircut`` [decimal] and, for a coin the account does not
@@ -32,7 +36,8 @@ from ..errors import XlmarginError
 POSITION_COLUMNS = (
     "account", "symbol", "contract", "side", "size", "entry_price", "mark_price", "margin_mode", "isolated_margin", "tier_set",
 )
-OPTIONAL_POSITION_COLUMNS = ("leverage", "rules", "funding", "mark_time", "mark_source")
+OPTIONAL_POSITION_COLUMNS = ("leverage", "rules", "funding", "mark_time", "mark_source",
+                             "open_fee_rate", "close_fee_rate", "funding_rate", "funding_interval_hours")
 ACCOUNT_COLUMNS = ("account", "wallet_balance", "settlement_asset")
 OPTIONAL_ACCOUNT_COLUMNS = ("collateral", "collateral_asset", "collateral_haircut", "collateral_price")
 TIER_COLUMNS = ("tier_set", "notional_floor", "notional_cap", "max_leverage", "mmr", "maint_amount")

@@ -180,6 +180,7 @@ def _check_positions(positions: pd.DataFrame, where: str, problems: list[str], o
     if "funding" in positions.columns:  # funding since the wallet balance was taken, received + / paid - [settlement asset]
         _number(positions, "funding", where, problems, offset, allow_empty=True)
         positions["funding"] = positions["funding"].fillna(0.0)
+    _check_rates(positions, where, problems, offset)
     for column in ("mark_time", "mark_source"):  # where each mark price comes from (provenance)
         if column in positions.columns:
             positions[column] = positions[column].astype("string").str.strip().fillna("")
@@ -197,6 +198,25 @@ def _check_positions(positions: pd.DataFrame, where: str, problems: list[str], o
         if no_margin.any():
             problems.append(f"{where}: isolated positions need 'isolated_margin' in rows {_rows(no_margin, offset)}")
         positions["isolated_margin"] = positions["isolated_margin"].fillna(0.0)
+
+
+def _check_rates(positions: pd.DataFrame, where: str, problems: list[str], offset: int) -> None:
+    """Optional fee and funding rates of each position, left empty (NaN) where not given: the review says what it assumes.
+
+    ``open_fee_rate`` and ``close_fee_rate`` [decimal, in [0, 1)], ``funding_rate`` per funding interval [decimal, any
+    sign; positive: longs pay] and ``funding_interval_hours`` [h, > 0].
+    """
+    for column in ("open_fee_rate", "close_fee_rate"):
+        if column in positions.columns:
+            _number(positions, column, where, problems, offset, minimum=0, allow_empty=True, strict=False)
+            high = positions[column] >= 1
+            if high.any():
+                problems.append(f"{where}: column '{column}' must be below 1 (a decimal: 0.0005 is 0.05 %) in rows "
+                                f"{_rows(high, offset)}")
+    if "funding_rate" in positions.columns:
+        _number(positions, "funding_rate", where, problems, offset, allow_empty=True)
+    if "funding_interval_hours" in positions.columns:
+        _number(positions, "funding_interval_hours", where, problems, offset, minimum=0, allow_empty=True)
 
 
 def _check_accounts(accounts, positions, names, problems, offset) -> pd.DataFrame:
