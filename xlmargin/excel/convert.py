@@ -410,17 +410,23 @@ def _cells(result: Any, blank: _Blank | None, no_answer: str, error: ErrorPolicy
 def _table_cells(table: pd.DataFrame, cell: Callable[[Any], Any]) -> list[list[Any]]:
     """A table's rows of cell values: all its values as Python objects in one step, then only the cells that need it.
 
-    A float column's finite values are cells already; its NaN and infinities, and every value of
-    the other columns (text, counts, flags), go through ``cell``.
+    As Python objects, a float column's finite values, a text column's texts and every count and
+    flag are cells already; a float column's NaN and infinities, a text column's missing values
+    and every value of any other column go through ``cell``.
     """
     values = table.to_numpy(dtype=object, copy=True)  # never a view of the table: its cells are replaced here
     for k, dtype in enumerate(table.dtypes):
         column = values[:, k]
+        if dtype.kind in "iub":  # Python ints and bools already
+            continue
         if dtype.kind == "f":
-            for i in np.flatnonzero(~np.isfinite(column.astype(np.float64))):
-                column[i] = cell(column[i])
+            special = np.flatnonzero(~np.isfinite(column.astype(np.float64)))
+        elif isinstance(dtype, pd.StringDtype):
+            special = np.flatnonzero(pd.isna(column))
         else:
-            column[:] = [cell(v) for v in column.tolist()]
+            special = range(len(column))
+        for i in special:
+            column[i] = cell(column[i])
     return values.tolist()
 
 

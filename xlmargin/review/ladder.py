@@ -134,52 +134,53 @@ def ladder_table(rows: Rows, moves: np.ndarray, only: np.ndarray, every_price: b
     stacked that many times over (:func:`_stacked`), at most :data:`GRID`
     position-moves, so one small book costs one call of ``state_at``.
     """
-    n, k = len(rows.q), rows.n_accounts
+    n, m = len(rows.q), len(moves)
     has_cross = rows.total((~rows.isolated).astype(float)) > 0
     assets = sorted(set(settlement))
-    per_asset = [(settlement == asset, (settlement == asset)[rows.codes]) for asset in assets]
-    batch = max(1, GRID // max(n, 1))
-    columns: dict[str, list] = {c: [] for c in LADDER_COLUMNS}
-    lost_text: dict[bytes, str] = {}
-    for first in range(0, len(moves), batch):
+    table = {name: np.empty((m, len(assets)), dtype=kind) for name, kind in LADDER_COLUMNS.items()}  # a row per move and asset
+    table["move_pct"][:] = np.array([float(round(move * 100, 10)) + 0.0 for move in moves.tolist()])[:, None]  # + 0.0: no -0
+    table["settlement_asset"][:] = assets
+    table["liquidated"][:] = ""
+    batch, lost_text = max(1, GRID // max(n, 1)), {}
+    for first in range(0, m, batch):
         part = moves[first:first + batch]
-        b = len(part)
-        factor = np.where(only, np.maximum(1.0 + part, 1e-12)[:, None], 1.0)
-        stacked = _stacked(rows, b)
-        coins = np.repeat(1.0 + part, k) if every_price else 1.0
-        state = state_at(stacked, (rows.mark * factor).ravel(), coins)
-        per_row = lambda values: values.reshape(b, n)  # noqa: E731
-        per_account = lambda values: values.reshape(b, k)  # noqa: E731
-        iso_alive = per_row(state.iso_alive)
-        iso_open = (stacked.isolated & state.iso_alive)
-        iso_balance = stacked.margin + state.pnl
-        iso_left = per_account(stacked.total(np.where(iso_open, iso_balance - state.mm, 0.0)))
-        iso_mm = per_account(stacked.total(np.where(iso_open, state.mm, 0.0)))
-        cross_alive, cross_equity, cross_mm = (per_account(v) for v in (state.cross_alive, state.cross_equity, state.cross_mm))
-        cross_open = has_cross & cross_alive
-        left_all = iso_left + np.where(cross_open, cross_equity - cross_mm, 0.0)
-        mm_all = iso_mm + np.where(cross_open, cross_mm, 0.0)
-        dead = np.where(rows.isolated, ~iso_alive, ~cross_alive[:, rows.codes])
-        value, deficit = per_account(state.value_actual), per_account(state.deficit)
-        for asset, (acc, rows_in) in zip(assets, per_asset):
-            mm, left = _sum(mm_all, acc), _sum(left_all, acc)
+        at = _priced(rows, part, only, every_price, has_cross)
+        for j, asset in enumerate(assets):
+            acc, here = settlement == asset, slice(first, first + len(part))
+            rows_in = acc[rows.codes]
+            mm, left = _sum(at["mm"], acc), _sum(at["left"], acc)
             with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(mm + left > 0, mm / (mm + left), np.nan)
-            lost_rows, lost_accounts = dead & rows_in & rows.isolated, acc & has_cross & ~cross_alive
-            columns["move_pct"].append([float(round(move * 100, 10)) + 0.0 for move in part.tolist()])  # + 0.0: no -0
-            columns["settlement_asset"].append([asset] * b)
-            columns["equity"].append(_sum(value, acc))
-            columns["margin_left"].append(left)
-            columns["maint_margin"].append(mm)
-            columns["margin_ratio"].append(ratio)
-            columns["deficit"].append(_sum(deficit, acc))
-            columns["positions_liquidated"].append((dead & rows_in).sum(axis=1))
-            columns["liquidated"].append([_lost(lost_text, r, a, labels, account_names) for r, a in zip(lost_rows, lost_accounts)])
-    return _interleaved(columns, len(assets))
+                table["margin_ratio"][here, j] = np.where(mm + left > 0, mm / (mm + left), np.nan)
+            table["equity"][here, j], table["deficit"][here, j] = _sum(at["value"], acc), _sum(at["deficit"], acc)
+            table["margin_left"][here, j], table["maint_margin"][here, j] = left, mm
+            table["positions_liquidated"][here, j] = (at["dead"] & rows_in).sum(axis=1)
+            lost_rows, lost_accounts = at["dead"] & rows_in & rows.isolated, acc & has_cross & ~at["cross_alive"]
+            for i in np.flatnonzero(lost_rows.any(axis=1) | lost_accounts.any(axis=1)):
+                table["liquidated"][first + i, j] = _lost(lost_text, lost_rows[i], lost_accounts[i], labels, account_names)
+    return pd.DataFrame({name: values.ravel() for name, values in table.items()})
 
 
-LADDER_COLUMNS = ("move_pct", "settlement_asset", "equity", "margin_left", "maint_margin", "margin_ratio", "deficit",
-                  "positions_liquidated", "liquidated")
+LADDER_COLUMNS = {"move_pct": float, "settlement_asset": object, "equity": float, "margin_left": float, "maint_margin": float,
+                  "margin_ratio": float, "deficit": float, "positions_liquidated": np.int64, "liquidated": object}
+
+
+def _priced(rows: Rows, moves: np.ndarray, only: np.ndarray, every_price: bool, has_cross: np.ndarray) -> dict[str, np.ndarray]:
+    """Per move (first axis) and account: what is kept, lost, left and maintained; per move and row: what is liquidated."""
+    b, n, k = len(moves), len(rows.q), rows.n_accounts
+    factor = np.where(only, np.maximum(1.0 + moves, 1e-12)[:, None], 1.0)
+    stacked = _stacked(rows, b)
+    state = state_at(stacked, (rows.mark * factor).ravel(), np.repeat(1.0 + moves, k) if every_price else 1.0)
+    per_account = lambda values: values.reshape(b, k)  # noqa: E731
+    iso_open = stacked.isolated & state.iso_alive
+    iso_balance = stacked.margin + state.pnl
+    iso_left = per_account(stacked.total(np.where(iso_open, iso_balance - state.mm, 0.0)))
+    iso_mm = per_account(stacked.total(np.where(iso_open, state.mm, 0.0)))
+    cross_alive, cross_equity, cross_mm = (per_account(v) for v in (state.cross_alive, state.cross_equity, state.cross_mm))
+    cross_open = has_cross & cross_alive
+    return {"left": iso_left + np.where(cross_open, cross_equity - cross_mm, 0.0),
+            "mm": iso_mm + np.where(cross_open, cross_mm, 0.0),
+            "dead": np.where(rows.isolated, ~state.iso_alive.reshape(b, n), ~cross_alive[:, rows.codes]),
+            "value": per_account(state.value_actual), "deficit": per_account(state.deficit), "cross_alive": cross_alive}
 
 
 def _sum(values: np.ndarray, accounts: np.ndarray) -> np.ndarray:
@@ -189,23 +190,11 @@ def _sum(values: np.ndarray, accounts: np.ndarray) -> np.ndarray:
 
 def _lost(cache: dict[bytes, str], rows: np.ndarray, accounts: np.ndarray, labels: list[str], account_names: np.ndarray) -> str:
     """What is lost at one move: its isolated positions' labels and its cross accounts, the first 20 named."""
-    if not (rows.any() or accounts.any()):
-        return ""
     key = rows.tobytes() + accounts.tobytes()
     if key not in cache:
         lost = [labels[i] for i in np.flatnonzero(rows)] + [f"cross account {account_names[j]}" for j in np.flatnonzero(accounts)]
         cache[key] = "; ".join(lost[:20]) + (f"; and {len(lost) - 20} more" if len(lost) > 20 else "")
     return cache[key]
-
-
-def _interleaved(columns: dict[str, list], n_assets: int) -> pd.DataFrame:
-    """One row per move and settlement asset, moves first: the batches of each asset put back in that order."""
-    out = {}
-    for name, parts in columns.items():
-        batches = [np.asarray(p, dtype=object if name in ("settlement_asset", "liquidated") else None) for p in parts]
-        grouped = [np.stack(batches[i:i + n_assets], axis=1).ravel() for i in range(0, len(batches), n_assets)]
-        out[name] = np.concatenate(grouped)
-    return pd.DataFrame(out)
 
 
 def _stacked(rows: Rows, copies: int) -> Rows:
@@ -218,6 +207,7 @@ def _stacked(rows: Rows, copies: int) -> Rows:
     if copies == 1:
         return rows
     n, k = len(rows.q), rows.n_accounts
+    again = {length: np.tile(np.arange(length), copies) for length in (n, k)}  # the rows, and the accounts, over again
     fields = {}
     for f in dataclasses.fields(rows):
         value = getattr(rows, f.name)
@@ -226,10 +216,9 @@ def _stacked(rows: Rows, copies: int) -> Rows:
         elif f.name == "groups":
             value = [((index + n * np.arange(copies)[:, None]).ravel(), table) for index, table in value]
         elif isinstance(value, exchange_rules.Flags):
-            value = exchange_rules.Flags(*(np.tile(np.broadcast_to(getattr(value, g.name), (n,)), copies)
-                                           for g in dataclasses.fields(value)))
-        elif isinstance(value, np.ndarray) and value.ndim == 1 and len(value) in (n, k):
-            value = np.tile(value, copies)
+            value = exchange_rules.Flags(*(np.broadcast_to(getattr(value, g.name), (n,))[again[n]] for g in dataclasses.fields(value)))
+        elif isinstance(value, np.ndarray) and value.ndim == 1 and len(value) in again:
+            value = value[again[len(value)]]
         elif value is not None:
             raise TypeError(f"cannot stack the field {f.name!r} of Rows")  # a new field: say how it repeats
         fields[f.name] = value
@@ -290,14 +279,11 @@ def _checked_columns(wallet_balance, side, size, entry_price, mark_price, margin
         raise InputError("arguments", f"must be single values or one column of positions, not shape {shape}")
     n = shape[0] if shape else 1
     s, q, e, inverse = fm.position_args(side, size, entry_price, contract)
-    mode = np.char.lower(np.char.strip(np.asarray(margin_mode, dtype=str)))
-    unknown = ~np.isin(mode, ["isolated", "cross"])
-    if unknown.any():
-        raise InputError("margin_mode", "must be isolated or cross", int(np.argmax(unknown.ravel())) + 1 if unknown.ndim else None)
+    mode = _margin_modes(margin_mode)
     flags = exchange_rules.flags(rules)  # an unknown rule set is named here, with its row
-    one = lambda values: np.broadcast_to(values, (n,))  # noqa: E731
+    one = lambda values: np.full(n, values)  # noqa: E731 - a copy of its own, one value per position
     out = {"row": np.arange(n), "s": one(s), "q": one(q), "entry": one(e), "inverse": one(inverse),
-           "mark": one(inp.positive("mark_price", mark_price)), "margin_mode": one(mode).astype(object),
+           "mark": one(inp.positive("mark_price", mark_price)), "margin_mode": one(mode),
            "margin": one(inp.non_negative("margin", margin)), "account": _account_labels(account, n)}
     out["wallet"] = one(inp.finite("wallet_balance", wallet_balance))
     codes, first = _first_rows(out["account"])
@@ -324,12 +310,21 @@ def _account_labels(account: Any, n: int) -> np.ndarray:
     return labels
 
 
+def _margin_modes(margin_mode: Any) -> np.ndarray:
+    """``isolated`` or ``cross`` in any case and spacing, as an object array (0-d for one value for all); others are named."""
+    words = np.asarray(margin_mode, dtype=object)
+    mode = np.array([str(w).strip().lower() for w in words.ravel().tolist()], dtype=object).reshape(words.shape)
+    unknown = (mode != "isolated") & (mode != "cross")
+    if unknown.any():
+        raise InputError("margin_mode", "must be isolated or cross", int(np.argmax(unknown.ravel())) + 1 if unknown.ndim else None)
+    return mode
+
+
 def _first_rows(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's account (numbered in order of first appearance) and the first row of each account."""
-    codes, uniques = pd.factorize(labels)
-    first = np.full(len(uniques), len(labels))
-    np.minimum.at(first, codes, np.arange(len(labels)))
-    return codes, first
+    """Each row's account (numbered in order of first appearance, as pandas.factorize does) and the first row of each account."""
+    seen: dict[Any, int] = {}
+    codes = np.array([seen.setdefault(label, len(seen)) for label in labels.tolist()], dtype=np.intp)
+    return codes, np.unique(codes, return_index=True)[1]
 
 
 def _rows_of_columns(columns: dict[str, np.ndarray], tiers: dict[str, TierTable]) -> tuple[Rows, np.ndarray, np.ndarray]:
@@ -345,18 +340,21 @@ def _rows_of_columns(columns: dict[str, np.ndarray], tiers: dict[str, TierTable]
     margin = np.where(isolated, columns["margin"] + funding, 0.0)
     groups = [(np.flatnonzero(columns["tier_set"] == name), tiers.get(name) if name else None)
               for name in sorted(set(columns["tier_set"]))]
-    flags = exchange_rules.Flags(*(np.array(columns[f"rules {g.name}"]) for g in dataclasses.fields(exchange_rules.Flags)))
-    q, entry, inverse = (np.array(columns[c]) for c in ("q", "entry", "inverse"))
-    rows = Rows(np.array(columns["s"]), q, entry, np.array(columns["mark"]), inverse, isolated, margin, margin.copy(), codes,
-                np.array(columns["wallet"][first]), flags, np.zeros(n), groups, funding=funding,
+    flags = exchange_rules.Flags(*(columns[f"rules {g.name}"] for g in dataclasses.fields(exchange_rules.Flags)))
+    q, entry, inverse = columns["q"], columns["entry"], columns["inverse"]
+    rows = Rows(columns["s"], q, entry, columns["mark"], inverse, isolated, margin, margin.copy(), codes,
+                columns["wallet"][first], flags, np.zeros(n), groups, funding=funding,
                 asset=np.array([f"#{i + 1}" for i in columns["row"]], dtype=object))
     k = len(first)
     rows.coll_amount, rows.coll_price, rows.coll_asset = np.zeros(k), np.ones(k), np.full(k, "", dtype=object)
-    rows.leverage, rows.leverage_basis = leverage_used(rows, pd.DataFrame())
+    rows.leverage, rows.leverage_basis = leverage_used(rows, _NO_LEVERAGE_COLUMN)
     rows.own_margin = np.where(isolated, margin, fm.notional(q, entry, inverse) / rows.leverage)
     rows.mm_entry = _maint(rows, fm.notional(q, entry, inverse), valued_at_entry=False)
     settlement = np.where(inverse[first], "coin", "USDT").astype(object)  # as a book's accounts guess them
     return rows, np.asarray(columns["account"][first]), settlement
+
+
+_NO_LEVERAGE_COLUMN = pd.DataFrame()  # columns carry no leverage: the review assumes one (read only)
 
 
 def _tier_sets(table: Any, mmr: Any, maint_amount: Any, n: int) -> tuple[np.ndarray, dict[str, TierTable]]:
