@@ -157,11 +157,14 @@ def ladder_table(rows: Rows, moves: np.ndarray, only: np.ndarray, every_price: b
             lost_rows, lost_accounts = at["dead"] & rows_in & rows.isolated, acc & has_cross & ~at["cross_alive"]
             for i in np.flatnonzero(lost_rows.any(axis=1) | lost_accounts.any(axis=1)):
                 table["liquidated"][first + i, j] = _lost(lost_text, lost_rows[i], lost_accounts[i], labels, account_names)
-    return pd.DataFrame({name: values.ravel() for name, values in table.items()})
+    frame = pd.DataFrame(dict(enumerate(values.ravel() for values in table.values())), copy=False)  # fresh arrays: no copy
+    frame.columns = _LADDER_INDEX.copy()  # the names' index made once (its text inferred once), each table its own copy
+    return frame
 
 
 LADDER_COLUMNS = {"move_pct": float, "settlement_asset": object, "equity": float, "margin_left": float, "maint_margin": float,
                   "margin_ratio": float, "deficit": float, "positions_liquidated": np.int64, "liquidated": object}
+_LADDER_INDEX = pd.Index(list(LADDER_COLUMNS))
 
 
 def _priced(rows: Rows, moves: np.ndarray, only: np.ndarray, every_price: bool, has_cross: np.ndarray) -> dict[str, np.ndarray]:
