@@ -175,7 +175,7 @@ def test_a_position_outside_the_positions_is_named(position):
 
 # ------------------------------------------------------------------ the fast path is the review's, figure for figure
 def random_columns(seed):
-    """Columns of 1 to 25 positions in up to 4 accounts, linear and inverse accounts, isolated and cross, rates or a table."""
+    """Columns of 1 to 25 positions in up to 4 accounts, linear and inverse accounts, isolated and cross, rates or a shipped table."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 26))
     accounts = rng.choice(["a", "b", "c", "d"], n)
@@ -185,19 +185,21 @@ def random_columns(seed):
     size = np.where(contract == "inverse", rng.uniform(100, 5_000, n), rng.uniform(0.01, 2, n))
     mode = rng.choice(["cross", "isolated"], n)
     wallet = {"a": 1_000.0, "b": 3_000.0, "c": 0.4, "d": 2.0}
-    columns = dict(wallet_balance=[wallet[a] for a in accounts], side=rng.choice(["long", "short"], n).tolist(),
-                   size=size.tolist(), entry_price=entry.tolist(), mark_price=(entry * rng.uniform(0.8, 1.2, n)).tolist(),
-                   margin_mode=mode.tolist(), margin=np.where(mode == "isolated", rng.uniform(0, 500, n), 0.0).tolist(),
-                   mmr=rng.choice([0.005, 0.01, 0.02], n).tolist() if seed % 3 else 0.004, contract=contract.tolist(),
-                   account=accounts.tolist(), rules=rng.choice(["binance", "bybit", "okx", "bitmex"], n).tolist())
+    rates = "binance_usdm_btcusdt" if seed % 7 == 0 else rng.choice([0.005, 0.01, 0.02], n).tolist() if seed % 3 else 0.004
+    columns = {"wallet_balance": [wallet[a] for a in accounts], "side": rng.choice(["long", "short"], n).tolist(),
+               "size": size.tolist(), "entry_price": entry.tolist(), "mark_price": (entry * rng.uniform(0.8, 1.2, n)).tolist(),
+               "margin_mode": mode.tolist(), "margin": np.where(mode == "isolated", rng.uniform(0, 500, n), 0.0).tolist(),
+               "mmr": rates, "contract": contract.tolist(), "account": accounts.tolist(),
+               "rules": rng.choice(["binance", "bybit", "okx", "bitmex"], n).tolist()}
     return columns
 
 
 def review_book(columns):
     """The same positions as a book, checked by the review: one row per position, a rate other than the default as a one-tier table."""
     n = len(columns["side"])
-    rates = np.broadcast_to(columns["mmr"], (n,))
-    tier_set = ["" if r == DEFAULT_MMR else f"r{r}" for r in rates]
+    shipped = isinstance(columns["mmr"], str)  # a shipped tier table's name: every position on it
+    rates = np.broadcast_to(DEFAULT_MMR if shipped else columns["mmr"], (n,))
+    tier_set = [columns["mmr"] if shipped else "" if r == DEFAULT_MMR else f"r{r}" for r in rates]
     positions = pd.DataFrame({"account": columns["account"], "symbol": [f"#{i + 1}" for i in range(n)],
                               "contract": columns["contract"], "side": columns["side"], "size": columns["size"],
                               "entry_price": columns["entry_price"], "mark_price": columns["mark_price"],
@@ -239,7 +241,7 @@ def test_the_columns_arrays_are_the_reviews_arrays_of_the_same_book(seed):
     for field in dataclasses.fields(slow):
         a, b = getattr(fast, field.name), getattr(slow, field.name)
         if field.name == "groups":  # the same rows at the same rates (the default rate needs no table: None)
-            rates = lambda groups: sorted((i.tolist(), [DEFAULT_MMR] if t is None else t.mmr.tolist()) for i, t in groups)  # noqa: E731
+            rates = lambda groups: sorted((i.tolist(), [DEFAULT_MMR] if t is None else t.mmr.tolist()) for i, t in groups)
             assert rates(a) == rates(b)
         elif field.name == "rules":
             for flag in dataclasses.fields(b):

@@ -173,7 +173,7 @@ def _priced(rows: Rows, moves: np.ndarray, only: np.ndarray, every_price: bool, 
     factor = np.where(only, np.maximum(1.0 + moves, 1e-12)[:, None], 1.0)
     stacked = _stacked(rows, b)
     state = state_at(stacked, (rows.mark * factor).ravel(), np.repeat(1.0 + moves, k) if every_price else 1.0)
-    per_account = lambda values: values.reshape(b, k)  # noqa: E731
+    per_account = lambda values: values.reshape(b, k)
     iso_open = stacked.isolated & state.iso_alive
     iso_balance = stacked.margin + state.pnl
     iso_left = per_account(stacked.total(np.where(iso_open, iso_balance - state.mm, 0.0)))
@@ -284,7 +284,7 @@ def _checked_columns(wallet_balance, side, size, entry_price, mark_price, margin
     s, q, e, inverse = fm.position_args(side, size, entry_price, contract)
     mode = _margin_modes(margin_mode)
     flags = exchange_rules.flags(rules)  # an unknown rule set is named here, with its row
-    one = lambda values: np.full(n, values)  # noqa: E731 - a copy of its own, one value per position
+    one = lambda values: np.full(n, values)  # a copy of its own, one value per position
     out = {"row": np.arange(n), "s": one(s), "q": one(q), "entry": one(e), "inverse": one(inverse),
            "mark": one(inp.positive("mark_price", mark_price)), "margin_mode": one(mode),
            "margin": one(inp.non_negative("margin", margin)), "account": _account_labels(account, n)}
