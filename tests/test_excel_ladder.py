@@ -1,5 +1,6 @@
 """SHOCK_LADDER: the review's ladder over columns of positions, through both Excel hosts, checked by hand (SPEC W3, W5)."""
 
+import dataclasses
 import re
 
 import numpy as np
@@ -7,6 +8,7 @@ import pandas as pd
 import pytest
 from excel_hosts import HOSTS, OMIT, Ref, Shown
 
+from xlmargin.core.formulas import DEFAULT_MMR
 from xlmargin.errors import InputError
 from xlmargin.excel.ladder import shock_ladder
 from xlmargin.review import Book, check_book
@@ -169,3 +171,111 @@ def test_one_position_is_the_reviews_position_ladder():
 def test_a_position_outside_the_positions_is_named(position):
     with pytest.raises(InputError, match="position"):
         shock_ladder(500, "long", [0.1, 0.2, 0.3], 50_000, 51_000, position=position)
+
+
+# ------------------------------------------------------------------ the fast path is the review's, figure for figure
+def random_columns(seed):
+    """Columns of 1 to 25 positions in up to 4 accounts, linear and inverse accounts, isolated and cross, rates or a shipped table."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 26))
+    accounts = rng.choice(["a", "b", "c", "d"], n)
+    inverse_accounts = {"c", "d"} if seed % 2 else set()
+    contract = np.where(np.isin(accounts, list(inverse_accounts)), "inverse", "linear")
+    entry = rng.uniform(1_000, 3_000, n)
+    size = np.where(contract == "inverse", rng.uniform(100, 5_000, n), rng.uniform(0.01, 2, n))
+    mode = rng.choice(["cross", "isolated"], n)
+    wallet = {"a": 1_000.0, "b": 3_000.0, "c": 0.4, "d": 2.0}
+    rates = "binance_usdm_btcusdt" if seed % 7 == 0 else rng.choice([0.005, 0.01, 0.02], n).tolist() if seed % 3 else 0.004
+    columns = {"wallet_balance": [wallet[a] for a in accounts], "side": rng.choice(["long", "short"], n).tolist(),
+               "size": size.tolist(), "entry_price": entry.tolist(), "mark_price": (entry * rng.uniform(0.8, 1.2, n)).tolist(),
+               "margin_mode": mode.tolist(), "margin": np.where(mode == "isolated", rng.uniform(0, 500, n), 0.0).tolist(),
+               "mmr": rates, "contract": contract.tolist(), "account": accounts.tolist(),
+               "rules": rng.choice(["binance", "bybit", "okx", "bitmex"], n).tolist()}
+    return columns
+
+
+def review_book(columns):
+    """The same positions as a book, checked by the review: one row per position, a rate other than the default as a one-tier table."""
+    n = len(columns["side"])
+    shipped = isinstance(columns["mmr"], str)  # a shipped tier table's name: every position on it
+    rates = np.broadcast_to(DEFAULT_MMR if shipped else columns["mmr"], (n,))
+    tier_set = [columns["mmr"] if shipped else "" if r == DEFAULT_MMR else f"r{r}" for r in rates]
+    positions = pd.DataFrame({"account": columns["account"], "symbol": [f"#{i + 1}" for i in range(n)],
+                              "contract": columns["contract"], "side": columns["side"], "size": columns["size"],
+                              "entry_price": columns["entry_price"], "mark_price": columns["mark_price"],
+                              "margin_mode": columns["margin_mode"], "isolated_margin": columns["margin"],
+                              "tier_set": tier_set, "rules": columns["rules"]})
+    flat = sorted(set(rates) - {DEFAULT_MMR})
+    tiers = pd.DataFrame({"tier_set": [f"r{r}" for r in flat], "notional_floor": 0.0, "notional_cap": np.inf,
+                          "max_leverage": [1 / (2 * r) for r in flat], "mmr": flat, "maint_amount": 0.0})
+    accounts = positions[["account"]].assign(wallet_balance=columns["wallet_balance"]).drop_duplicates("account")
+    accounts["settlement_asset"] = np.where(accounts["account"].isin(["c", "d"]) & (positions.loc[accounts.index, "contract"] == "inverse"),
+                                            "coin", "USDT")
+    return Book(*check_book(positions, accounts, tiers))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_excel_ladder_is_the_reviews_exactly(seed):
+    """Random books: SHOCK_LADDER's columns path gives the review's table of the same book, bit for bit."""
+    columns = random_columns(seed)
+    position = None if seed % 4 else 1 + seed % len(columns["side"])
+    step, up_to = (0.05, 2.0) if seed % 5 else (0.01, 3.0)
+    got = shock_ladder(**columns, position=position, step=step, up_to=up_to)
+    expected = review_ladder(review_book(columns), position=None if position is None else position - 1, step=step, up_to=up_to)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_columns_arrays_are_the_reviews_arrays_of_the_same_book(seed):
+    """Field for field, the arrays made from the columns are those the review makes of the checked book."""
+    from xlmargin.review.ladder import _checked_columns, _rows_of_columns
+    from xlmargin.review.state import _rows
+
+    columns = random_columns(seed)
+    checked, tiers = _checked_columns(*(columns.get(name, default) for name, default in [
+        ("wallet_balance", None), ("side", None), ("size", None), ("entry_price", None), ("mark_price", None),
+        ("margin_mode", None), ("margin", None), ("mmr", None), ("maint_amount", 0.0), ("contract", None),
+        ("account", None), ("rules", None)]))
+    fast, _, _ = _rows_of_columns(checked, tiers)
+    slow = _rows(review_book(columns))
+    for field in dataclasses.fields(slow):
+        a, b = getattr(fast, field.name), getattr(slow, field.name)
+        if field.name == "groups":  # the same rows at the same rates (the default rate needs no table: None)
+            rates = lambda groups: sorted((i.tolist(), [DEFAULT_MMR] if t is None else t.mmr.tolist()) for i, t in groups)
+            assert rates(a) == rates(b)
+        elif field.name == "rules":
+            for flag in dataclasses.fields(b):
+                np.testing.assert_array_equal(getattr(a, flag.name), getattr(b, flag.name))
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=field.name)
+            assert np.asarray(a).dtype == np.asarray(b).dtype, field.name
+
+
+def test_the_ladder_priced_in_batches_is_the_ladder_one_move_at_a_time(monkeypatch):
+    """The moves are priced a batch at a time (the book stacked per move): any batch size gives the same table."""
+    from xlmargin.review import ladder, sample_book, synthetic_book
+
+    for book in (sample_book(), synthetic_book(300, 60)):  # 60 accounts: sums of more than numpy's 8-way unrolled block
+        tables = {}
+        for grid in (1, 7 * len(book.positions), 1 << 16):  # a move at a time, batches not dividing the ladder, all at once
+            monkeypatch.setattr(ladder, "GRID", grid)
+            tables[grid] = review_ladder(book, step=0.02, up_to=1.5)
+        pd.testing.assert_frame_equal(tables[1], tables[7 * len(book.positions)], check_exact=True)
+        pd.testing.assert_frame_equal(tables[1], tables[1 << 16], check_exact=True)
+
+
+def test_the_stacked_book_prices_each_copy_as_the_book_alone():
+    """One state_at call over the book stacked three times equals three calls, figure for figure."""
+    from xlmargin.review import sample_book
+    from xlmargin.review.ladder import _stacked
+    from xlmargin.review.state import _rows, state_at
+
+    rows = _rows(sample_book())
+    factors = np.array([0.5, 1.0, 1.3])
+    stacked = state_at(_stacked(rows, 3), (rows.mark * factors[:, None]).ravel(), np.repeat(factors, rows.n_accounts))
+    for c, factor in enumerate(factors):
+        alone = state_at(rows, rows.mark * factor, factor)
+        for field in dataclasses.fields(alone):
+            values = getattr(stacked, field.name)
+            per_copy = values.reshape(3, -1)[c]
+            np.testing.assert_array_equal(per_copy, getattr(alone, field.name), err_msg=field.name)

@@ -85,7 +85,12 @@ def _is_number(v: Any) -> bool:
 
 
 def _in_range(name: str, arr: np.ndarray, message: str, low: float, high: float, low_ok: bool) -> np.ndarray:
-    """Raise unless every value lies in the range: one compiled pass for a large column, else two reductions."""
+    """Raise unless every value lies in the range: one compiled pass for a large column, else two reductions (one value: a test)."""
+    if arr.ndim == 0:
+        value = float(arr)
+        if not ((value >= low if low_ok else value > low) and value < high):  # NaN fails both tests
+            raise InputError(name, message, row=None)
+        return arr
     kernel = compiled_kernel(None, arr.size)
     if kernel is not None and kernel.first_out_of_range(arr.reshape(-1), low, high, low_ok) < 0:
         return arr

@@ -389,11 +389,7 @@ def _cells(result: Any, blank: _Blank | None, no_answer: str, error: ErrorPolicy
     if isinstance(result, float):  # one cell: the common case, kept short
         return [[cell(result)]]
     if isinstance(result, pd.DataFrame):
-        if len(result) > 32:  # a long table: its float columns converted a column at a time
-            columns = [column(result.iloc[:, k].to_numpy()) for k in range(result.shape[1])]
-            rows = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(len(result))]
-        else:  # a short one: one pass over its values (a column at a time costs more per column than it saves)
-            rows = [[cell(v) for v in row] for row in result.to_numpy(dtype=object).tolist()]
+        rows = _table_cells(result, cell)
         per_position = result.attrs.get("one_row_per_position", True)
         if blank is not None and per_position and len(rows) == len(blank.keep):  # skipped rows stay empty
             rows = _spaced(rows, blank, [""] * len(result.columns))
@@ -409,6 +405,29 @@ def _cells(result: Any, blank: _Blank | None, no_answer: str, error: ErrorPolicy
     out = np.full(int(np.prod(blank.shape)), "", dtype=object)
     out[blank.keep] = values
     return out.reshape(blank.shape).tolist()
+
+
+def _table_cells(table: pd.DataFrame, cell: Callable[[Any], Any]) -> list[list[Any]]:
+    """A table's rows of cell values: all its values as Python objects in one step, then only the cells that need it.
+
+    As Python objects, a float column's finite values, a text column's texts and every count and
+    flag are cells already; a float column's NaN and infinities, a text column's missing values
+    and every value of any other column go through ``cell``.
+    """
+    values = table.to_numpy(dtype=object, copy=True)  # never a view of the table: its cells are replaced here
+    for k, dtype in enumerate(table.dtypes):
+        column = values[:, k]
+        if dtype.kind in "iub":  # Python ints and bools already
+            continue
+        if dtype.kind == "f":
+            special = np.flatnonzero(~np.isfinite(column.astype(np.float64)))
+        elif isinstance(dtype, pd.StringDtype):
+            special = np.flatnonzero(pd.isna(column))
+        else:
+            special = range(len(column))
+        for i in special:
+            column[i] = cell(column[i])
+    return values.tolist()
 
 
 def _spaced(rows: list[list[Any]], blank: _Blank, empty: list[Any]) -> list[list[Any]]:

@@ -1,8 +1,9 @@
 """SHOCK_LADDER's function: columns of positions made into a book, laddered by the review.
 
-The ladder is computed once, by :func:`xlmargin.review.shock_ladder` (what each
-account keeps at each price, SPEC W2-W4); this module only turns the columns a
-sheet holds into the book it takes (:func:`xlmargin.review.ladder.book_of_columns`).
+The ladder is computed once, by the review (what each account keeps at each
+price, SPEC W2-W4): :func:`xlmargin.review.ladder.columns_ladder` is
+:func:`xlmargin.review.shock_ladder` of the book that the columns a sheet holds
+make.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core import inputs as inp
 from ..core.formulas import DEFAULT_MMR
-from ..errors import InputError
 from ..review import ladder
 
 
@@ -96,14 +95,7 @@ def shock_ladder(
     >>> ladder.set_index("move_pct").loc[[-10.0, -5.0], ["equity", "positions_liquidated"]].round(2).values.tolist()
     [[0.0, 2.0], [110.0, 0.0]]
     """
-    book = ladder.book_of_columns(wallet_balance, side, size, entry_price, mark_price, margin_mode, margin, mmr,
-                                  maint_amount, contract, account, rules)
-    row = None
-    if position is not None:
-        k, n = inp.positive("position", position).ravel(), len(book.positions)
-        if k.size != 1 or k[0] != int(k[0]) or not 1 <= k[0] <= n:
-            raise InputError("position", f"must be one whole number between 1 and the number of positions ({n})")
-        row = int(k[0]) - 1
-    table = ladder.shock_ladder(book, position=row, step=step, up_to=up_to)
+    table = ladder.columns_ladder(wallet_balance, side, size, entry_price, mark_price, margin_mode, margin, mmr, maint_amount,
+                                  contract, account, rules, position, step, up_to)
     table.attrs["one_row_per_position"] = False  # its rows are moves: never spaced out like the positions' rows
     return table
