@@ -14,7 +14,7 @@ from . import rules as exchange_rules
 from .cross import _Accounts
 from .formulas import DEFAULT_MMR
 from .tiers import TierTable
-from .whatif_book import Book, Market, account_state, apply_trades, can_open, room
+from .whatif_book import Book, Market, account_states, apply_trades, can_open, room
 
 MODES = ("cross", "isolated")
 
@@ -271,7 +271,7 @@ def _market(a: dict, inv: np.ndarray, isolated: np.ndarray, accounts: _Accounts,
 
 
 def _table(book: Book, after: Book, trade: dict, mk: Market, a: dict, table: TierTable | None, labels: Any) -> pd.DataFrame:
-    before_state, after_state = account_state(book, mk), account_state(after, mk)
+    before_state, after_state = account_states(book, after, mk)
     columns = {} if labels is None else {"account": np.asarray(labels, dtype=object)[mk.codes]}
     columns.update({
         "side_after": np.where(after.q > 0, np.where(after.s > 0, "long", "short"), ""), "size_after": after.q,

@@ -153,6 +153,20 @@ def account_state(book: Book, mk: Market) -> dict[str, Any]:
             "available": available}
 
 
+def account_states(before: Book, after: Book, mk: Market) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`account_state` before and after, valued in one pass: the two books side by side as one book of twice the accounts."""
+    n, k = before.q.size, mk.count
+    cat = np.concatenate
+    two = lambda v: cat([v, v]) if isinstance(v, np.ndarray) else v  # noqa: E731 - a table or one value serves every row
+    book = Book(*(cat([getattr(before, f), getattr(after, f)]) for f in ("balance", "s", "q", "e", "m")))
+    both = Market(two(mk.p), two(mk.inv), two(mk.lev), two(mk.mmr), two(mk.maint_amount), two(mk.close_fee), two(mk.rules),
+                  two(mk.mm_at_entry), two(mk.isolated), cat([mk.codes, mk.codes + k]), 2 * k, cat([mk.first, mk.first + n]))
+    state = account_state(book, both)
+    split = lambda v, size: (v[:size], v[size:])  # noqa: E731
+    parts = {key: split(v, n if key == "liq_price" else k) for key, v in state.items()}
+    return {key: v[0] for key, v in parts.items()}, {key: v[1] for key, v in parts.items()}
+
+
 def room(available: np.ndarray, book: Book, mk: Market, fee: np.ndarray, table: TierTable | None) -> np.ndarray:
     """Largest further size each position can add at its leverage: by its account's available balance, then the tier cap."""
     every = np.arange(book.q.size)
@@ -174,4 +188,4 @@ def can_open(trade: dict, after: Book, available_before: np.ndarray, mk: Market,
     return fits | (trade["opened"] == 0)
 
 
-__all__ = ["Book", "Market", "apply_trades", "liq_prices", "account_state", "room", "can_open"]
+__all__ = ["Book", "Market", "account_state", "account_states", "apply_trades", "can_open", "liq_prices", "room"]
