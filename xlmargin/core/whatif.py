@@ -54,8 +54,13 @@ def one_value(name: str, checked: np.ndarray) -> float:
     return float(checked.reshape(-1)[0])
 
 
+def _column(value: np.ndarray, n: int) -> np.ndarray:
+    """A checked argument as one value per row (read only: the caller's own array where it is one already)."""
+    return value if value.shape == (n,) else np.full(n, value, dtype=value.dtype)
+
+
 def _rows(n: int, **arrays: np.ndarray) -> dict[str, np.ndarray]:
-    return {k: np.broadcast_to(v, (n,)).astype(np.float64) for k, v in arrays.items()}
+    return {k: _column(v, n) for k, v in arrays.items()}
 
 
 def what_if(
@@ -227,46 +232,45 @@ def what_if(
     >>> t["wallet_balance_after"].tolist()
     [900.0, 260.0, 260.0]
     """
+    tiers = fm.tiers_of(mmr, maint_amount)  # a tier table (its amounts are its own) or a size-scaled schedule, or None
     args = dict(wallet_balance=wallet_balance, side=side, size=size, entry_price=entry_price, mark_price=mark_price,
                 trade_side=trade_side, trade_size=trade_size, trade_price=trade_price, leverage=leverage, margin=margin,
                 margin_mode=margin_mode, contract=contract, trade_fee_rate=trade_fee_rate, close_fee_rate=close_fee_rate,
-                rules=rules, **fm.rate_args(mmr, maint_amount), **({} if account is None else {"account": account}))
+                rules=rules, **({} if tiers is not None else {"mmr": mmr, "maint_amount": maint_amount}),
+                **({} if account is None else {"account": account}))
     shape, _ = inp.shape_and_wrapper(args)
     if len(shape) > 1:
         raise InputError("arguments", f"must be single values or one column of positions, not shape {shape}")
     n = shape[0] if shape else 1
     isolated = isolated_rows(margin_mode, n)
-    inv = np.broadcast_to(inp.is_inverse(contract), (n,))
+    inv = _column(inp.is_inverse(contract), n)
     accounts = _Accounts(account, wallet_balance, n, inv)  # one balance and one contract per account
     a = _rows(n, s=inp.side(side), q=inp.non_negative("size", size), e=inp.positive("entry_price", entry_price),
               p=inp.positive("mark_price", mark_price), t_s=inp.side(trade_side), t_q=inp.non_negative("trade_size", trade_size),
               t_p=inp.positive("trade_price", trade_price), lev=inp.positive("leverage", leverage),
               m=inp.non_negative("margin", margin), fee=inp.rate("trade_fee_rate", trade_fee_rate),
               close_fee=inp.rate("close_fee_rate", close_fee_rate))
-    mk = _market(a, inv, isolated, accounts, mmr, maint_amount, rules)
+    mk = _market(a, inv, isolated, accounts, tiers, mmr, maint_amount, rules)
     book = Book(accounts.wallet, a["s"], a["q"], a["e"], np.where(isolated & (a["q"] > 0), a["m"], 0.0))
     after, trade = apply_trades(book, a["t_s"], a["t_q"], a["t_p"], a["lev"], a["fee"], mk)
-    table = fm.tier_table("mmr", mmr)
-    return _table(book, after, trade, mk, a, table if isinstance(table, TierTable) else None, accounts.labels)
+    return _table(book, after, trade, mk, a, tiers if isinstance(tiers, TierTable) else None, accounts.labels)
 
 
-def _market(a: dict, inv: np.ndarray, isolated: np.ndarray, accounts: _Accounts, mmr: Any, maint_amount: Any,
+def _market(a: dict, inv: np.ndarray, isolated: np.ndarray, accounts: _Accounts, table: Any, mmr: Any, maint_amount: Any,
             rules: Any) -> Market:
-    """The checked rates, rules and accounts of every row."""
+    """The checked rates, rules and accounts of every row (``table``: the tier table or schedule ``mmr`` names, or None)."""
     n = inv.shape[0]
-    table = fm.tiers_of(mmr, maint_amount)  # a table's amounts are its own
     if table is None:
-        mmr, maint_amount = (np.broadcast_to(inp.rate("mmr", mmr), (n,)),
-                             np.broadcast_to(inp.non_negative("maint_amount", maint_amount), (n,)))
+        mmr, maint_amount = _column(inp.rate("mmr", mmr), n), _column(inp.non_negative("maint_amount", maint_amount), n)
     else:
         mmr, maint_amount = table, 0.0
     flags = exchange_rules.flags(rules)  # unknown names are an error
     names = rules.to_numpy() if isinstance(rules, pd.Series) else rules
     if np.ndim(names):
         names = np.broadcast_to(np.asarray(names, dtype=object), (n,))
-    first = np.full(accounts.count, n)
-    np.minimum.at(first, accounts.codes, np.arange(n))
-    return Market(a["p"], inv, a["lev"], mmr, maint_amount, a["close_fee"], names, np.broadcast_to(flags.mm_at_entry, (n,)),
+    first = np.empty(accounts.count, dtype=np.intp)
+    first[accounts.codes[::-1]] = np.arange(n)[::-1]  # the first row of each account wins
+    return Market(a["p"], inv, a["lev"], mmr, maint_amount, a["close_fee"], names, _column(flags.mm_at_entry, n),
                   isolated, accounts.codes, accounts.count, first)
 
 

@@ -64,10 +64,15 @@ class Market:
     def rows(self, i: np.ndarray) -> dict[str, Any]:
         """Rate, amount, contract, close fee and rules of rows ``i``, as the public functions take them."""
         pick = lambda v: v[i] if isinstance(v, np.ndarray) else v  # noqa: E731 - a table or one value serves every row
-        inv = self.inv[i]
-        contract = ("inverse" if inv.any() else "linear") if inv.all() or not inv.any() else np.where(inv, "inverse", "linear")
-        return {"mmr": pick(self.mmr), "maint_amount": pick(self.maint_amount), "contract": contract,
+        return {"mmr": pick(self.mmr), "maint_amount": pick(self.maint_amount), "contract": contract_words(self.inv[i]),
                 "close_fee_rate": self.close_fee[i], "rules": pick(self.rules)}
+
+
+def contract_words(inv: np.ndarray) -> Any:
+    """``"linear"`` or ``"inverse"``: one word where every row has it, else one per row."""
+    if not inv.any():
+        return "linear"
+    return "inverse" if inv.all() else np.where(inv, "inverse", "linear")
 
 
 def apply_trades(book: Book, t_s, t_q, t_p, lev, fee, mk: Market) -> tuple[Book, dict[str, np.ndarray]]:
@@ -93,9 +98,9 @@ def apply_trades(book: Book, t_s, t_q, t_p, lev, fee, mk: Market) -> tuple[Book,
     e_after = np.where((same & (q == 0)) | (~same & (t_q > q)), t_p, e)
     adds = np.flatnonzero(same & (q > 0) & (t_q > 0))
     if adds.size:  # the average of the position and the fill, by the one formula
-        contract = np.where(inv[adds], "inverse", "linear")
+        contract = contract_words(inv[adds])
         fills = dict(size=np.concatenate([q[adds], t_q[adds]]), price=np.concatenate([e[adds], t_p[adds]]),
-                     contract=np.concatenate([contract, contract]))
+                     contract=contract if isinstance(contract, str) else np.concatenate([contract, contract]))
         if adds.size == 1:
             e_after[adds] = average_entry_price(**fills)
         else:
@@ -169,9 +174,8 @@ def account_states(before: Book, after: Book, mk: Market) -> tuple[dict[str, Any
 
 def room(available: np.ndarray, book: Book, mk: Market, fee: np.ndarray, table: TierTable | None) -> np.ndarray:
     """Largest further size each position can add at its leverage: by its account's available balance, then the tier cap."""
-    every = np.arange(book.q.size)
-    size = np.asarray(max_position_size(np.maximum(available[mk.codes], 0.0), mk.lev, mk.p, None,
-                                        mk.rows(every)["contract"], fee), dtype=float)
+    size = np.asarray(max_position_size(np.maximum(available[mk.codes], 0.0), mk.lev, mk.p, None, contract_words(mk.inv), fee),
+                      dtype=float)
     if table is not None:
         left = np.maximum(table.max_notional(mk.lev) - fm.notional(book.q, mk.p, mk.inv), 0.0)
         size = np.minimum(size, np.where(mk.inv, left * mk.p, left / mk.p))
@@ -188,4 +192,4 @@ def can_open(trade: dict, after: Book, available_before: np.ndarray, mk: Market,
     return fits | (trade["opened"] == 0)
 
 
-__all__ = ["Book", "Market", "account_state", "account_states", "apply_trades", "can_open", "liq_prices", "room"]
+__all__ = ["Book", "Market", "account_state", "account_states", "apply_trades", "can_open", "contract_words", "liq_prices", "room"]
