@@ -145,7 +145,7 @@ AVERAGE_ENTRY_PRICE = _udf(
 )
 
 WHAT_IF = _udf(
-    xm.what_if, "Hypothetical trades on an account: each position and the account before and after (a table)."
+    xm.what_if, "Hypothetical trades on a book of accounts, isolated and cross: each position and its account before and after (a table)."
 )
 BREAK_EVEN_PRICE = _udf(
     xm.break_even_price, "Exit price that pays the fees to open and close and the funding so far [quote per base].",
