@@ -62,3 +62,18 @@ def test_one_rule_set_per_account():
                                 account=["a", "b"])
     with pytest.raises(InputError, match="wallet_balance"):
         xm.withdrawable_balance([500, 400], ["long", "long"], 0.1, 50_000, 50_000, 10, account="a")
+
+
+def test_hyperliquid_cross_keeps_a_tenth_of_the_whole_accounts_notional():
+    """Hyperliquid's transfer margin requirement over a cross account, worked by hand.
+
+    Its docs ("Margining"): unrealized PnL can come out of a cross account only while what stays is
+    at least ``max(initial margin, 10 % of the total notional of all open positions)``.
+    Wallet 10,000; long 1 at 50,000 marked 55,000 (uPnL +5,000); short 10 at 3,000 marked 2,900
+    (uPnL +1,000); both at 20x. Notional at the marks 55,000 + 29,000 = 84,000: initial margin
+    4,200, a tenth 8,400, so 10,000 + 6,000 - 8,400 = 7,600 can come out (not 11,800, the
+    initial-margin floor alone).
+    """
+    out = xm.withdrawable_balance(10_000, ["long", "short"], [1, 10], [50_000, 3_000], [55_000, 2_900], [20, 20],
+                                  rules="hyperliquid")
+    assert out == pytest.approx(7_600)
