@@ -78,3 +78,10 @@ def test_each_sheet_of_the_template_prints_on_one_page_with_its_rows(rendered):
         texts = [w[4] for w in sorted(page, key=lambda w: (round(w[1]), w[0]))]  # in reading order
         assert texts[:len(columns)] == [c[0] for c in columns], sheet  # the header row
         assert EXAMPLE_ROWS[sheet][0][0] in texts[len(columns):], sheet  # and the example rows under it
+
+
+def test_percentages_print_as_in_the_html_and_pdf(rendered):
+    """A ratio (margin ratio, fee rates) prints ``6.33 %`` as HTML and PDF write it, never ``6.33%``."""
+    words = [w[4] for page in rendered["risk_report"] for w in page]
+    assert "%" in words  # the ratios and shifts are there, each number followed by its sign
+    assert [w for w in words if re.fullmatch(r"[-+]?[\d,.]+%", w)] == []

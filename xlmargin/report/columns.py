@@ -96,9 +96,9 @@ def format_value(value, column: Column) -> str:
 
 
 def excel_format(column: Column) -> str:
-    """The XLSX number format of a column: the same precision as HTML/PDF."""
+    """The XLSX number format of a column: the same precision and words as HTML/PDF (``6.33 %``, with its space)."""
     zeros = "." + "0" * column.decimals if column.decimals else ""
-    return {"count": "#,##0", "ratio": "0.00%", "pct": '0.00" %"', "leverage": f"0{zeros}\"x\""}.get(
+    return {"count": "#,##0", "ratio": "0.00 %", "pct": '0.00" %"', "leverage": f"0{zeros}\"x\""}.get(
         column.kind, f"#,##0{zeros}")
 
 
