@@ -72,7 +72,7 @@ class Heading:
 
 def _settlement(result: RiskResult) -> pd.Series:
     """Settlement asset of each position (a Series aligned with ``result.positions``)."""
-    return result.positions["account"].map(result.accounts.set_index("account")["settlement_asset"])
+    return result.position_settlement
 
 
 def summary_table(result: RiskResult) -> pd.DataFrame:
@@ -141,8 +141,9 @@ def worst_losses(result: RiskResult, asset: str) -> pd.DataFrame:
 
 def near_positions(result: RiskResult, asset: str, within: float = NEAR_LIQUIDATION_PCT[-1]) -> pd.DataFrame:
     """Positions of ``asset``'s accounts past or within ``within`` % of their liquidation price, the nearest first."""
-    p = positions_table(result)
-    p = p[(p["settlement_asset"] == asset) & (p["distance_to_liq_pct"] <= within)]
+    p = result.positions  # chosen first, then sorted as positions_table sorts (stable: the same order)
+    p = p[((_settlement(result) == asset) & (p["distance_to_liq_pct"] <= within)).to_numpy()]
+    p = p.sort_values("distance_to_liq_pct", na_position="last", kind="stable")
     return p[["account", "symbol", "side", "margin_mode", "mark_price", "liq_price", "move_to_liq_pct",
               "distance_to_liq_pct", "notional", "liquidated"]]
 

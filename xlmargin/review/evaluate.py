@@ -44,6 +44,7 @@ solved one table at a time. The definitions, in the glossary's words:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,13 @@ class RiskResult:
     cascade: pd.DataFrame
     curve: pd.DataFrame
     book: Book
+
+    @cached_property
+    def position_settlement(self) -> pd.Series:
+        """The settlement asset of each position (aligned with ``positions``), found once: the tables are not changed after."""
+        codes, labels = pd.factorize(self.positions["account"])
+        per_account = self.accounts.set_index("account")["settlement_asset"].reindex(labels)
+        return pd.Series(per_account.array.take(codes), index=self.positions.index, name="settlement_asset")
 
 
 def evaluate(book: Book, progress: Any = None) -> RiskResult:
