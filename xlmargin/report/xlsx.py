@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +36,7 @@ from .content import (
     value_curve,
 )
 from .provenance import provenance_rows
-from .xlsx_rows import write_rows
+from .xlsx_rows import Later, closing, write_rows
 
 if TYPE_CHECKING:
     from xlsxwriter.chart import Chart
@@ -73,6 +72,7 @@ class _Sheets:
         self.sheets: dict[str, Worksheet] = {}
         self.rows: dict[str, int] = {}
         self.progress = progress or (lambda label: None)
+        self.later = Later()  # the tables' rows, written into the file as it is compressed (xlsx_rows)
 
     def fmt(self, column: Column):
         key = excel_format(column)
@@ -101,12 +101,12 @@ class _Sheets:
         for column in part.columns:
             values = frame[column.name]
             if column.kind == "text":
-                columns.append(("text", values.astype(object).where(values.notna(), "").astype(str).tolist(), None))
+                columns.append(("text", values, None))  # each value's text, a missing one empty
             elif column.kind == "flag":  # the words of the HTML and PDF, not TRUE/FALSE
                 columns.append(("text", np.where(values.astype(bool).to_numpy(), "yes", "no").tolist(), None))
             else:
                 columns.append(("number", values.to_numpy(dtype=float), self.fmt(column)))
-        return write_rows(sheet, row + 1, columns) if len(frame) else row + 1
+        return write_rows(sheet, row + 1, columns, self.later) if len(frame) else row + 1
 
     def widths(self, sheet: Worksheet, part: Table, frame: pd.DataFrame, first_column_min: int = 0) -> None:
         """Column widths that fit the header (wrapped) and the widest value in its format: never '###'."""
@@ -173,7 +173,7 @@ def write_xlsx(result: RiskResult, path: Path, prov: dict, progress=None, parts:
                 _stacked(sheets, part)
     _provenance_sheet(sheets, prov)
     sheets.progress("xlsx: compressing the workbook")
-    with _fast_zip():
+    with _fast_zip(sheets.later, sheets.progress):
         sheets.book.close()
 
 
@@ -182,25 +182,15 @@ _ZIP_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _fast_zip():
-    """XlsxWriter's ZipFile with ``compresslevel=ZIP_LEVEL`` while a workbook closes (XlsxWriter has no option for it).
+def _fast_zip(later=None, progress=None):
+    """XlsxWriter's ZipFile with ``compresslevel=ZIP_LEVEL``, writing ``later``'s rows, while a workbook closes.
 
     Compressing is the largest single cost of a big workbook (about 1 GB of
-    sheet XML for a million positions). The name is swapped in XlsxWriter's
-    module only for the ``close()``, under a lock.
+    sheet XML for a million positions); :func:`.xlsx_rows.closing` swaps the
+    name in XlsxWriter's module only for the ``close()``, under a lock.
     """
-    import xlsxwriter.workbook as module
-
-    class ZipFile(zipfile.ZipFile):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **{**kwargs, "compresslevel": ZIP_LEVEL})
-
-    with _ZIP_LOCK:
-        saved, module.ZipFile = module.ZipFile, ZipFile
-        try:
-            yield
-        finally:
-            module.ZipFile = saved
+    with _ZIP_LOCK, closing(later, ZIP_LEVEL, progress):
+        yield
 
 
 def _stacked(sheets: _Sheets, part: Table | Heading) -> None:

@@ -13,12 +13,24 @@ It uses four of XlsxWriter's internals (``fh``, ``previous_row``,
 ``_write_single_row``, ``_write_cell``); ``tests/test_report_xlsx_rows.py``
 compares the result with the per-cell path byte for byte, so a change in
 XlsxWriter shows there.
+
+With a :class:`Later`, the rows are not written at once: a marker takes their
+place in XlsxWriter's temporary file, and :func:`closing` writes them when the
+workbook closes, straight into the zip file, while a second thread compresses
+them (zlib works without Python's lock). A million positions' ~1 GB of sheet
+XML then never goes to disk uncompressed (XlsxWriter writes it twice there, and
+reads it twice), and formatting and compressing use both cores.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import queue
 import re
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -58,9 +70,17 @@ def _truncated(text: str) -> str:
 _PLAIN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.:+-]*")  # text XlsxWriter writes as it is (no escape, no space to keep)
 
 
-def _texts(sheet, col: int, values: list):
-    """A function of (start, stop): the markup of those of ``values``, made once per distinct text (XlsxWriter's, unless plain)."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+def _texts(sheet, col: int, values):
+    """A function of (start, stop): the markup of those of ``values``, made once per distinct text (XlsxWriter's, unless plain).
+
+    ``values``: strings, or a pandas Series whose values are written as their
+    ``str`` and whose missing values as an empty text.
+    """
+    if isinstance(values, pd.Series):
+        codes, found = pd.factorize(values)  # a missing value's code is -1: the last text, ""
+        uniques = [str(u) for u in found] + [""]
+    else:
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
     markup = np.array([f' t="inlineStr"><is><t>{u}</t></is></c>' if _PLAIN.fullmatch(u) else
                        _markup(sheet, col, CellStringTuple(_truncated(u), None)) for u in uniques], dtype=object)
     return lambda start, stop: markup[codes[start:stop]].tolist()
@@ -80,7 +100,7 @@ def _flags(sheet, col: int, values: np.ndarray):
     return lambda start, stop: [markup[v] for v in values[start:stop].tolist()]
 
 
-def write_rows(sheet, first_row: int, columns: list[tuple]) -> int:
+def write_rows(sheet, first_row: int, columns: list[tuple], later: Later | None = None) -> int:
     """Write the cells of ``columns`` at rows ``first_row``, ``first_row + 1``, ... of ``sheet``; return the row after.
 
     Parameters
@@ -92,8 +112,12 @@ def write_rows(sheet, first_row: int, columns: list[tuple]) -> int:
         The first row to write (0-based).
     columns : list of (kind, values, format)
         Per column, from the left: ``"number"`` (a float array; NaN an empty
-        cell with the format, +-inf ``#NUM!``), ``"text"`` (strings) or
+        cell with the format, +-inf ``#NUM!``), ``"text"`` (strings, or a
+        Series: each value's ``str``, a missing one an empty text) or
         ``"flag"`` (booleans), and the cell format of a number column.
+    later : Later, optional
+        Where to leave the rows until the workbook closes (under :func:`closing`);
+        without it they are written now.
     """
     n = len(columns[0][1]) if columns else 0
     if n == 0:
@@ -111,19 +135,116 @@ def write_rows(sheet, first_row: int, columns: list[tuple]) -> int:
         if kind == "number":
             field = _numbers(sheet, j, np.asarray(values, dtype=float), cell_format)
         elif kind == "text":
-            field = _texts(sheet, j, list(values))
+            field = _texts(sheet, j, values if isinstance(values, pd.Series) else list(values))
         else:
             field = _flags(sheet, j, np.asarray(values, dtype=bool).astype(int))
         cells.append(f'<c r="{letter}{{0}}"{{{len(fields) + 1}}}')
         fields.append(field)
     template = '<row r="{0}">' + "".join(cells) + "</row>"
-    write = sheet.fh.write
-    for start in range(0, n, CHUNK):
-        stop = min(start + CHUNK, n)
-        numbers = range(first_row + 1 + start, first_row + 1 + stop)  # Excel's rows count from 1
-        write("".join(map(template.format, numbers, *(field(start, stop) for field in fields))))
+
+    def pieces() -> Iterator[str]:
+        for start in range(0, n, CHUNK):
+            stop = min(start + CHUNK, n)
+            numbers = range(first_row + 1 + start, first_row + 1 + stop)  # Excel's rows count from 1
+            yield "".join(map(template.format, numbers, *(field(start, stop) for field in fields)))
+
+    if later is None:
+        for piece in pieces():
+            sheet.fh.write(piece)
+    else:
+        sheet.fh.write(later.add(f"{sheet.name}: {n:,} rows", pieces))
     last = first_row + n - 1
     sheet._check_dimensions(first_row, 0)
     sheet._check_dimensions(last, len(columns) - 1)
     sheet.previous_row = last + 1  # the next cell written goes below; a row above would be refused as XlsxWriter does
     return last + 1
+
+
+class Later:
+    """Rows left for the workbook's closing (:func:`closing`), each block behind a marker in its sheet's XML."""
+
+    PREFIX = "\x00xlmargin rows "  # XlsxWriter escapes a control character in any cell: no cell holds one
+
+    def __init__(self):
+        self.blocks: dict[str, tuple[str, Callable[[], Iterator[str]]]] = {}
+
+    def add(self, label: str, pieces: Callable[[], Iterator[str]]) -> str:
+        """Keep ``pieces`` (a function giving the rows' XML in pieces); return the marker to write in their place."""
+        marker = f"{self.PREFIX}{len(self.blocks)}\x00"
+        self.blocks[marker] = (label, pieces)
+        return marker
+
+
+@contextlib.contextmanager
+def closing(later: Later | None, level: int, progress: Callable[[str], None] | None = None):
+    """While XlsxWriter closes a workbook: its ZipFile deflates at ``level`` and writes ``later``'s rows in place of their markers.
+
+    XlsxWriter has no option for either; its module's ``ZipFile`` is swapped
+    for the ``close()`` only (the caller holds a lock: the swap is process-wide).
+    """
+    import xlsxwriter.workbook as module
+
+    say = progress or (lambda label: None)
+    blocks = later.blocks if later is not None else {}
+    marker = re.compile(re.escape(Later.PREFIX) + r"[0-9]+\x00")
+
+    class ZipFile(zipfile.ZipFile):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**kwargs, "compresslevel": level})
+
+        def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+            with open(filename, "rb") as src:
+                data = src.read() if blocks else b""
+            if Later.PREFIX.encode() not in data:
+                return super().write(filename, arcname, compress_type, compresslevel)
+            text = data.decode("utf-8")
+            info = zipfile.ZipInfo.from_file(filename, arcname, strict_timestamps=self._strict_timestamps)
+            info.compress_type = self.compression
+            info._compresslevel = self.compresslevel
+            with self.open(info, "w") as dest:
+                _compress_meanwhile(dest, _expanded(text, marker, blocks, say))
+
+    saved, module.ZipFile = module.ZipFile, ZipFile
+    try:
+        yield
+    finally:
+        module.ZipFile = saved
+
+
+def _expanded(text: str, marker: re.Pattern, blocks: dict, say) -> Iterator[str]:
+    """``text`` with each marker replaced by its rows, in pieces."""
+    start = 0
+    for found in marker.finditer(text):
+        yield text[start:found.start()]
+        label, pieces = blocks.pop(found.group())
+        say(f"xlsx: {label}, written and compressed")
+        yield from pieces()
+        start = found.end()
+    yield text[start:]
+
+
+def _compress_meanwhile(dest, pieces: Iterator[str]) -> None:
+    """Write ``pieces`` to ``dest`` (a zip member: deflate and CRC, which release Python's lock) from a second thread."""
+    handoff: queue.Queue = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def consume() -> None:
+        while (data := handoff.get()) is not None:
+            if not failed:
+                try:
+                    dest.write(data)
+                except BaseException as exc:  # noqa: BLE001  (given back to the writing thread)
+                    failed.append(exc)
+
+    worker = threading.Thread(target=consume, name="xlsx-deflate", daemon=True)
+    worker.start()
+    try:
+        for piece in pieces:
+            if failed:
+                break
+            handoff.put(piece.encode("utf-8"))
+    finally:
+        handoff.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
