@@ -143,3 +143,15 @@ def test_two_blocks_of_later_rows_on_two_sheets_and_one_after_the_other(tmp_path
     with zipfile.ZipFile(tmp_path / "now.xlsx") as now, zipfile.ZipFile(tmp_path / "later.xlsx") as later:
         for name in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
             assert later.read(name) == now.read(name)
+
+
+def test_columns_of_repeated_values_are_formatted_once_per_value_as_each_cell_would_be(tmp_path):
+    from xlmargin.report import xlsx_rows
+
+    rng = np.random.default_rng(5)
+    finite = rng.choice([0.0, -0.0, 50_000.0, 1 / 3, 2_500.5, 1e-300], 3_000)  # -0.0 and 0.0 are two values
+    special = rng.choice([0.0, -0.0, np.nan, np.inf, -np.inf, 7.25], 3_000)
+    assert xlsx_rows._repeated(finite) is not None and xlsx_rows._repeated(special) is not None
+    assert xlsx_rows._repeated(rng.random(3_000)) is None  # distinct values: formatted one by one
+    columns = [("number", finite), ("number", special), ("number", rng.random(3_000)), ("text", ["x"] * 3_000)]
+    _same_as_per_cell(tmp_path, columns)

@@ -91,8 +91,35 @@ def _numbers(sheet, col: int, values: np.ndarray, cell_format):
     number = _markup(sheet, col, CellNumberTuple(1.0, cell_format)).replace("<v>1</v>", "<v>%.16G</v>")
     blank = _markup(sheet, col, CellBlankTuple(cell_format))
     error = _markup(sheet, col, CellFormulaTuple("#NUM!", cell_format, "#NUM!"))
-    return lambda start, stop: [number % v if v - v == 0 else blank if v != v else error
-                                for v in values[start:stop].tolist()]  # v - v: 0 when finite, NaN when not
+
+    def markup(numbers: np.ndarray) -> list[str]:
+        return [number % v if v - v == 0 else blank if v != v else error for v in numbers.tolist()]  # v - v: 0 when finite
+
+    repeated = _repeated(values)
+    if repeated is not None:
+        codes, uniques = repeated
+        texts = np.array(markup(uniques), dtype=object)
+        return lambda start, stop: texts[codes[start:stop]].tolist()
+    return lambda start, stop: markup(values[start:stop])
+
+
+REPEATS_FROM = 4  # a column is formatted once per distinct value where it holds fewer than 1 in REPEATS_FROM distinct values
+_SAMPLE = 10_000
+
+
+def _repeated(values: np.ndarray):
+    """``(codes, uniques)`` of a float column with many repeated values (a mark price per symbol, a zero funding), else None.
+
+    Values are told apart by their bits (-0.0 is not 0.0, every NaN its own), so
+    each distinct value's text is the one its cells would get.
+    """
+    bits = np.ascontiguousarray(values, dtype=float).view(np.int64)
+    if len(np.unique(bits[:_SAMPLE])) * REPEATS_FROM > min(len(bits), _SAMPLE):
+        return None
+    codes, uniques = pd.factorize(bits)
+    if len(uniques) * REPEATS_FROM > len(bits):
+        return None
+    return codes, np.asarray(uniques, dtype=np.int64).view(np.float64)
 
 
 def _flags(sheet, col: int, values: np.ndarray):
@@ -128,9 +155,16 @@ def write_rows(sheet, first_row: int, columns: list[tuple], later: Later | None 
         letter = xl_col_to_name(j)
         if kind == "number" and np.isfinite(values).all():
             attr = f' s="{cell_format._get_xf_index()}"' if cell_format is not None else ""
-            cells.append(f'<c r="{letter}{{0}}"{attr}><v>{{{len(fields) + 1}:.16G}}</v></c>')
             numbers = np.asarray(values, dtype=float)
-            fields.append(lambda start, stop, numbers=numbers: numbers[start:stop].tolist())
+            repeated = _repeated(numbers)
+            if repeated is None:
+                cells.append(f'<c r="{letter}{{0}}"{attr}><v>{{{len(fields) + 1}:.16G}}</v></c>')
+                fields.append(lambda start, stop, numbers=numbers: numbers[start:stop].tolist())
+            else:  # each distinct value formatted once, as the template would
+                codes, uniques = repeated
+                texts = np.array(["{:.16G}".format(v) for v in uniques.tolist()], dtype=object)
+                cells.append(f'<c r="{letter}{{0}}"{attr}><v>{{{len(fields) + 1}}}</v></c>')
+                fields.append(lambda start, stop, codes=codes, texts=texts: texts[codes[start:stop]].tolist())
             continue
         if kind == "number":
             field = _numbers(sheet, j, np.asarray(values, dtype=float), cell_format)
