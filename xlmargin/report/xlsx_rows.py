@@ -44,6 +44,7 @@ from xlsxwriter.worksheet import (
 )
 
 CHUNK = 20_000  # rows formatted at once: the cells' markup exists for one chunk at a time
+ANNOUNCED_FROM = 50_000  # a block of rows this long is announced to the progress callback as it is written
 TEXT_MAX = 32_767  # Excel's most UTF-16 units in a cell (XlsxWriter truncates longer strings)
 
 
@@ -186,7 +187,7 @@ def write_rows(sheet, first_row: int, columns: list[tuple], later: Later | None 
         for piece in pieces():
             sheet.fh.write(piece)
     else:
-        sheet.fh.write(later.add(f"{sheet.name}: {n:,} rows", pieces))
+        sheet.fh.write(later.add(n, f"{sheet.name}: {n:,} rows", pieces))
     last = first_row + n - 1
     sheet._check_dimensions(first_row, 0)
     sheet._check_dimensions(last, len(columns) - 1)
@@ -200,12 +201,12 @@ class Later:
     PREFIX = "\x00xlmargin rows "  # XlsxWriter escapes a control character in any cell: no cell holds one
 
     def __init__(self):
-        self.blocks: dict[str, tuple[str, Callable[[], Iterator[str]]]] = {}
+        self.blocks: dict[str, tuple[int, str, Callable[[], Iterator[str]]]] = {}
 
-    def add(self, label: str, pieces: Callable[[], Iterator[str]]) -> str:
-        """Keep ``pieces`` (a function giving the rows' XML in pieces); return the marker to write in their place."""
+    def add(self, rows: int, label: str, pieces: Callable[[], Iterator[str]]) -> str:
+        """Keep ``pieces`` (a function giving ``rows`` rows' XML in pieces); return the marker to write in their place."""
         marker = f"{self.PREFIX}{len(self.blocks)}\x00"
-        self.blocks[marker] = (label, pieces)
+        self.blocks[marker] = (rows, label, pieces)
         return marker
 
 
@@ -250,8 +251,9 @@ def _expanded(text: str, marker: re.Pattern, blocks: dict, say) -> Iterator[str]
     start = 0
     for found in marker.finditer(text):
         yield text[start:found.start()]
-        label, pieces = blocks.pop(found.group())
-        say(f"xlsx: {label}, written and compressed")
+        rows, label, pieces = blocks.pop(found.group())
+        if rows >= ANNOUNCED_FROM:
+            say(f"xlsx: {label}, written and compressed")
         yield from pieces()
         start = found.end()
     yield text[start:]
