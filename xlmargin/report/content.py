@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..review.evaluate import copy_sharing
 from .columns import Column, columns_of
 
 if TYPE_CHECKING:
@@ -199,14 +200,14 @@ def accounts_table(result: RiskResult) -> pd.DataFrame:
 
 def positions_table(result: RiskResult) -> pd.DataFrame:
     """All positions with their settlement asset, the nearest to liquidation (least room, past it first) first."""
-    positions = result.positions.copy()
+    positions = copy_sharing(result.positions)  # sorted below into a table of its own
     positions.insert(1, "settlement_asset", _settlement(result))
     return positions.sort_values("distance_to_liq_pct", na_position="last", kind="stable")
 
 
 def cascade_table(result: RiskResult) -> pd.DataFrame:
     """The cascade, falling then rising prices; accounts in the order they lose their first position."""
-    cascade = result.cascade.copy()
+    cascade = copy_sharing(result.cascade)
     cascade.insert(1, "settlement_asset", cascade["account"].map(result.accounts.set_index("account")["settlement_asset"]))
     first = cascade["lost_at_move_pct"].abs().groupby([cascade["direction"], cascade["account"]]).transform("min")
     order = cascade.assign(_first=first).sort_values(["direction", "_first", "account", "order"], kind="stable")

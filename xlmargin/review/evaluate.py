@@ -127,6 +127,12 @@ class _JointMoves:
         return state
 
 
+def copy_sharing(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` that shares its columns' memory where pandas copies on write (always from pandas 3), else a deep copy."""
+    cow = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+    return frame.copy(deep=not cow)
+
+
 def _position_table(book: Book, rows: Rows, now: State) -> pd.DataFrame:
     n = fm.notional(rows.q, rows.mark, rows.inverse)
     cross = ~rows.isolated
@@ -149,7 +155,7 @@ def _position_table(book: Book, rows: Rows, now: State) -> pd.DataFrame:
     if moving.any():  # the account's collateral is this position's coin: it moves with this price too
         liq, direction = _liq_with_collateral(rows, now, moving, held, liq, direction)
     liq = np.where(liq > 0, liq, np.nan)
-    out = book.positions.copy()
+    out = copy_sharing(book.positions)
     out["asset"] = rows.asset
     out["notional"] = n
     out["size_base"] = np.where(rows.inverse, n, rows.q)  # [base asset]: the quantity, or the contracts' value in coin
