@@ -43,7 +43,7 @@ from xlsxwriter.worksheet import (
     CellStringTuple,
 )
 
-CHUNK = 20_000  # rows formatted at once: the cells' markup exists for one chunk at a time
+CHUNK = 5_000  # rows formatted at once: the cells' markup exists for a few chunks at a time (~5 MB each for 20 columns)
 ANNOUNCED_FROM = 50_000  # a block of rows this long is announced to the progress callback as it is written
 TEXT_MAX = 32_767  # Excel's most UTF-16 units in a cell (XlsxWriter truncates longer strings)
 

@@ -89,7 +89,21 @@ def _review_partition(part: pd.DataFrame, accounts: pd.DataFrame, tiers: dict[st
 
 
 def account_group(accounts: pd.Series, groups: int) -> np.ndarray:
-    """The group (0 to ``groups - 1``) of each account name: a hash of the name, the same in every process."""
+    """The group (0 to ``groups - 1``) of each account name: a hash of the name, the same in every process.
+
+    Parameters
+    ----------
+    accounts : Series
+        Account names (one per position; compared as text).
+    groups : int
+        How many groups (>= 1).
+
+    Returns
+    -------
+    ndarray of int
+        Per name, its group; every row of an account gets the same one, whatever
+        the file or row it is in (pandas' fixed-key hash of the text).
+    """
     return (pd.util.hash_pandas_object(accounts.astype(str), index=False).to_numpy() % np.uint64(groups)).astype(np.intp)
 
 

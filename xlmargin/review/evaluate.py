@@ -128,7 +128,12 @@ class _JointMoves:
 
 
 def copy_sharing(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` that shares its columns' memory where pandas copies on write (always from pandas 3), else a deep copy."""
+    """A copy of ``frame`` that shares its columns' memory where pandas copies on write (always from pandas 3), else a deep copy.
+
+    Either way, changing the copy never changes ``frame``; with copy on write
+    a column is copied only when it is changed (a million-position book's
+    columns are not held twice).
+    """
     cow = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
     return frame.copy(deep=not cow)
 
