@@ -34,3 +34,20 @@ def test_dask_matches_the_single_machine_review(tmp_path, dask_client):  # dask_
         check_dtype=False, rtol=1e-9,
     )
     assert len(spread.cascade) == len(single.cascade)
+
+
+def test_accounts_are_grouped_by_name_alone_and_one_parquet_file_is_a_book(tmp_path, dask_client):
+    from xlmargin.review.distributed import account_group
+
+    names = pd.Series([f"acc{i}" for i in range(1_000)] * 3)
+    groups = account_group(names, 3)
+    assert set(groups) == {0, 1, 2}  # every group has accounts
+    assert (pd.Series(groups).groupby(names).nunique() == 1).all()  # an account's rows in one group
+    assert (account_group(names[::-1].reset_index(drop=True), 3) == groups[::-1]).all()  # by name, not by row
+
+    book = synthetic_book(800, 80, seed=8)
+    book.positions.to_parquet(tmp_path / "book.parquet", index=False)
+    spread = evaluate_parquet(tmp_path / "book.parquet", book.accounts, client=dask_client)
+    single = evaluate(book)
+    assert sorted(spread.accounts["account"]) == sorted(single.accounts["account"])
+    assert len(spread.positions) == len(single.positions) and len(spread.cascade) == len(single.cascade)

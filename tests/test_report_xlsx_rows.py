@@ -2,8 +2,10 @@
 
 The reference is XlsxWriter's public API, one call per cell (``write_number``,
 ``write_blank``, ``write_formula`` for ``#NUM!``, ``write_string``,
-``write_boolean``), as the report wrote its tables before; the two workbooks'
-sheet XML must be identical byte for byte, and openpyxl must read the values back.
+``write_boolean``), as the report wrote its tables before; the workbooks'
+sheet XML must be identical byte for byte, whether the fast rows are written at
+once or left for the closing (``Later``, written into the zip file as it is
+compressed), and openpyxl must read the values back.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import zipfile
 
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("xlsxwriter")  # the report extra; installed in the test environment
@@ -18,13 +21,14 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlmargin.report.xlsx_rows import CHUNK, write_rows
+from xlmargin.report.xlsx_rows import CHUNK, Later, closing, write_rows
 
 TEXTS = ["acc1", "", " lead", "trail ", "a & b < c > d", "quote \"x\" 'y'", "tab\tnew\nline", "ctl\x01\x1f", "_x0000_",
          "=SUM(A1)", "ünïcødé ✓", "{0} {1:.3f}", "€" * 20_000]
 
 
-def _write(path, columns, fast: bool) -> None:
+def _write(path, columns, fast) -> None:
+    """``fast``: False (per cell), True (write_rows now) or "later" (write_rows left for the closing)."""
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                            "strings_to_numbers": False, "strings_to_urls": False})
     sheet = book.add_worksheet("T")
@@ -34,8 +38,9 @@ def _write(path, columns, fast: bool) -> None:
     for j in range(len(columns)):
         sheet.write_string(2, j, f"header {j}", book.add_format({"bold": True}) if j == 0 else None)
     n = len(columns[0][1])
+    later = Later() if fast == "later" else None
     if fast:
-        end = write_rows(sheet, 3, [(kind, values, fmt) for (kind, values), fmt in zip(columns, fmts)])
+        end = write_rows(sheet, 3, [(kind, values, fmt) for (kind, values), fmt in zip(columns, fmts)], later)
         assert end == 3 + n
     else:
         for i in range(n):
@@ -49,12 +54,17 @@ def _write(path, columns, fast: bool) -> None:
                     else:
                         sheet.write_formula(3 + i, j, "#NUM!", fmt, "#NUM!")
                 elif kind == "text":
-                    sheet.write_string(3 + i, j, value)
+                    sheet.write_string(3 + i, j, "" if pd.isna(value) else str(value))
                 else:
                     sheet.write_boolean(3 + i, j, bool(value))
     sheet.write_string(3 + n + 1, 0, "below")  # a row after the table, as the stacked sheets write
     sheet.write_number(3 + n + 1, 1, 7.0)
-    book.close()
+    if later is None:
+        book.close()
+    else:
+        with closing(later, 1):
+            book.close()
+        assert not later.blocks  # every block written
 
 
 def _sheet_xml(path) -> bytes:
@@ -65,7 +75,11 @@ def _sheet_xml(path) -> bytes:
 def _same_as_per_cell(tmp_path, columns) -> None:
     _write(tmp_path / "slow.xlsx", columns, fast=False)
     _write(tmp_path / "fast.xlsx", columns, fast=True)
+    _write(tmp_path / "later.xlsx", columns, fast="later")
     assert _sheet_xml(tmp_path / "fast.xlsx") == _sheet_xml(tmp_path / "slow.xlsx")
+    assert _sheet_xml(tmp_path / "later.xlsx") == _sheet_xml(tmp_path / "slow.xlsx")
+    with zipfile.ZipFile(tmp_path / "later.xlsx") as z:
+        assert z.testzip() is None  # every member's CRC checks
 
 
 def test_every_kind_of_cell_is_written_as_xlsxwriter_writes_it(tmp_path):
@@ -101,3 +115,43 @@ def test_any_values(tmp_path_factory, rows):
     numbers, texts, flags = zip(*rows)
     columns = [("number", np.array(numbers, dtype=float)), ("text", list(texts)), ("flag", np.array(flags))]
     _same_as_per_cell(tmp_path_factory.mktemp("rows"), columns)
+
+
+def test_a_series_of_text_writes_each_values_text_and_a_missing_one_empty(tmp_path):
+    values = pd.Series(["acc1", None, "a & b", np.nan, "acc1", "ünï"], dtype="str")
+    mixed = pd.Series(["x", 1.5, None, 2], dtype=object)
+    columns = [("text", values), ("number", np.arange(6.0)), ("text", pd.concat([mixed, mixed[:2]], ignore_index=True))]
+    _same_as_per_cell(tmp_path, columns)
+    openpyxl = pytest.importorskip("openpyxl")
+    sheet = openpyxl.load_workbook(tmp_path / "later.xlsx").active
+    assert [sheet.cell(4 + i, 1).value for i in range(6)] == ["acc1", "", "a & b", "", "acc1", "ünï"]
+    assert [sheet.cell(4 + i, 3).value for i in range(4)] == ["x", "1.5", "", "2"]
+
+
+def test_two_blocks_of_later_rows_on_two_sheets_and_one_after_the_other(tmp_path):
+    def book(path, later):
+        b = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        for name in ("A", "B"):
+            sheet = b.add_worksheet(name)
+            end = write_rows(sheet, 0, [("number", np.arange(5.0) + ord(name), None), ("text", [name] * 5, None)], later)
+            write_rows(sheet, end + 1, [("flag", np.arange(3) % 2 == 0, None)], later)
+        with closing(later, 6):
+            b.close()
+
+    book(tmp_path / "now.xlsx", None)
+    book(tmp_path / "later.xlsx", Later())
+    with zipfile.ZipFile(tmp_path / "now.xlsx") as now, zipfile.ZipFile(tmp_path / "later.xlsx") as later:
+        for name in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+            assert later.read(name) == now.read(name)
+
+
+def test_columns_of_repeated_values_are_formatted_once_per_value_as_each_cell_would_be(tmp_path):
+    from xlmargin.report import xlsx_rows
+
+    rng = np.random.default_rng(5)
+    finite = rng.choice([0.0, -0.0, 50_000.0, 1 / 3, 2_500.5, 1e-300], 3_000)  # -0.0 and 0.0 are two values
+    special = rng.choice([0.0, -0.0, np.nan, np.inf, -np.inf, 7.25], 3_000)
+    assert xlsx_rows._repeated(finite) is not None and xlsx_rows._repeated(special) is not None
+    assert xlsx_rows._repeated(rng.random(3_000)) is None  # distinct values: formatted one by one
+    columns = [("number", finite), ("number", special), ("number", rng.random(3_000)), ("text", ["x"] * 3_000)]
+    _same_as_per_cell(tmp_path, columns)

@@ -97,7 +97,8 @@ def _dask(book, out: Path, partitions: int, single_s: float) -> None:
         workers = client.run(_worker_peak_mb)
     print(f"  Dask, 2 local workers        {took:7.2f} s  ({partitions} Parquet files; workers' peak "
           f"{', '.join(f'{mb:,.0f}' for mb in workers.values())} MB)")
-    print(f"  one process (same run)       {single_s:7.2f} s  -> Dask / one process = {took / single_s:.2f}")
+    print(f"  one process (same run)       {single_s:7.2f} s  -> Dask / one process = {took / single_s:.2f}"
+          f"  (machine load now {os.getloadavg()[0]:.2f})")
 
 
 def main(argv=None) -> None:
@@ -110,6 +111,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     formats = tuple(args.formats or FORMATS)
     tree = TreeMemory()
+    load_before = os.getloadavg()[0]
     begin = time.perf_counter()
     book = synthetic_book(args.positions, args.accounts)
     make_s = time.perf_counter() - begin
@@ -127,6 +129,8 @@ def main(argv=None) -> None:
         sizes = ", ".join(f"{p.suffix[1:]} {p.stat().st_size / 1e6:.1f} MB" for p in paths)
         peak, together = _status_mb("self", "VmHWM"), tree.stop()
         print(f"risk review of {args.positions:,} positions in {args.accounts:,} accounts, report as {', '.join(formats)}")
+        print(f"  machine load (1-min average) {load_before:.2f} before, {os.getloadavg()[0]:.2f} now, on {os.cpu_count()} cores "
+              "(a busy machine shows in wall time, far less in CPU time)")
         print(f"  make the synthetic book      {make_s:7.2f} s")
         print(f"    {'stage':<40} {'wall':>7}   {'CPU, this process':>7}")
         for label, (wall, cpu) in {**review.times, **writing.times}.items():

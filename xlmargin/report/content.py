@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..review.evaluate import copy_sharing
 from .columns import Column, columns_of
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class Heading:
 
 def _settlement(result: RiskResult) -> pd.Series:
     """Settlement asset of each position (a Series aligned with ``result.positions``)."""
-    return result.positions["account"].map(result.accounts.set_index("account")["settlement_asset"])
+    return result.position_settlement
 
 
 def summary_table(result: RiskResult) -> pd.DataFrame:
@@ -141,8 +142,9 @@ def worst_losses(result: RiskResult, asset: str) -> pd.DataFrame:
 
 def near_positions(result: RiskResult, asset: str, within: float = NEAR_LIQUIDATION_PCT[-1]) -> pd.DataFrame:
     """Positions of ``asset``'s accounts past or within ``within`` % of their liquidation price, the nearest first."""
-    p = positions_table(result)
-    p = p[(p["settlement_asset"] == asset) & (p["distance_to_liq_pct"] <= within)]
+    p = result.positions  # chosen first, then sorted as positions_table sorts (stable: the same order)
+    p = p[((_settlement(result) == asset) & (p["distance_to_liq_pct"] <= within)).to_numpy()]
+    p = p.sort_values("distance_to_liq_pct", na_position="last", kind="stable")
     return p[["account", "symbol", "side", "margin_mode", "mark_price", "liq_price", "move_to_liq_pct",
               "distance_to_liq_pct", "notional", "liquidated"]]
 
@@ -196,16 +198,29 @@ def accounts_table(result: RiskResult) -> pd.DataFrame:
     return result.accounts.sort_values("margin_ratio", ascending=False, na_position="last", kind="stable")
 
 
-def positions_table(result: RiskResult) -> pd.DataFrame:
-    """All positions with their settlement asset, the nearest to liquidation (least room, past it first) first."""
-    positions = result.positions.copy()
+def positions_table(result: RiskResult, columns: list[str] | None = None) -> pd.DataFrame:
+    """All positions with their settlement asset, the nearest to liquidation (least room, past it first) first.
+
+    ``columns``: only these (default: all of ``result.positions``'s, the
+    settlement asset second).
+    """
+    positions = copy_sharing(result.positions)  # sorted below into a table of its own
     positions.insert(1, "settlement_asset", _settlement(result))
-    return positions.sort_values("distance_to_liq_pct", na_position="last", kind="stable")
+    if columns is not None:
+        positions = positions[list(dict.fromkeys([*columns, "distance_to_liq_pct"]))]
+    order = positions.sort_values("distance_to_liq_pct", na_position="last", kind="stable")
+    return order if columns is None or "distance_to_liq_pct" in columns else order.drop(columns="distance_to_liq_pct")
+
+
+def _of_asset(frame: pd.DataFrame, asset: str, settles: pd.Series | None = None) -> pd.DataFrame:
+    """The rows of ``frame`` settled in ``asset`` (by ``settles``, default its column): ``frame`` itself if all are."""
+    mine = ((frame["settlement_asset"] if settles is None else settles) == asset).to_numpy()
+    return frame if mine.all() else frame[mine]
 
 
 def cascade_table(result: RiskResult) -> pd.DataFrame:
     """The cascade, falling then rising prices; accounts in the order they lose their first position."""
-    cascade = result.cascade.copy()
+    cascade = copy_sharing(result.cascade)
     cascade.insert(1, "settlement_asset", cascade["account"].map(result.accounts.set_index("account")["settlement_asset"]))
     first = cascade["lost_at_move_pct"].abs().groupby([cascade["direction"], cascade["account"]]).transform("min")
     order = cascade.assign(_first=first).sort_values(["direction", "_first", "account", "order"], kind="stable")
@@ -296,13 +311,15 @@ def report_parts(result: RiskResult, max_rows: int | None = None) -> list[Table 
         exposure = exposures(result, asset)
         parts.append(Table(f"Exposure per underlying [{asset}], the largest first", exposure, columns_of(exposure, asset),
                            note="Concentration: the largest account's share of the underlying's gross notional."))
-    accounts, positions = accounts_table(result), positions_table(result)
+    accounts = accounts_table(result)
+    optional = [c for c in ("rules", "mark_time", "mark_source") if c in result.positions.columns]
+    positions = positions_table(result, ["settlement_asset", *POSITION_COLUMNS, *optional])  # the columns shown only
     for asset in result.book.settlement_assets:
-        a = accounts[accounts["settlement_asset"] == asset]
+        a = _of_asset(accounts, asset)
         parts.append(Table(f"Accounts settled in {asset}, highest margin ratio first", a, columns_of(a, asset, ACCOUNT_COLUMNS),
                            level=2, sheet=f"Accounts {asset}", own_sheet=True, limit=max_rows, what="accounts"))
     for asset in result.book.settlement_assets:
-        p = positions[positions["settlement_asset"] == asset]
+        p = _of_asset(positions, asset)
         names = POSITION_COLUMNS + [c for c in ("rules", "mark_time", "mark_source") if c in p.columns and p[c].nunique() > 1]
         parts.append(Table(f"Positions settled in {asset}, nearest to liquidation first", p, columns_of(p, asset, names),
                            level=2, sheet=f"Positions {asset}", own_sheet=True, limit=max_rows, what="positions"))
@@ -430,7 +447,7 @@ def headroom_parts(result: RiskResult) -> list[Table | Heading]:
     positions = positions.sort_values("removable_margin", ascending=False, na_position="last", kind="stable")
     accounts = result.accounts.sort_values("withdrawable_balance", ascending=False, na_position="last", kind="stable")
     for asset in result.book.settlement_assets:
-        p = positions[positions["_settles"].to_numpy() == asset]
+        p = _of_asset(positions, asset, positions["_settles"])
         parts.append(Table(f"Positions settled in {asset}: margin that can come out, break-even, funding to liquidation; the most margin first", p,
                            columns_of(p, asset, names), sheet="Headroom", limit=SUMMARY_ROWS,
                            xlsx_limit=SUMMARY_ROWS_XLSX, what="positions"))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,7 +43,7 @@ from .xlsx_layout import (
     page_height_pt,
     wrap,
 )
-from .xlsx_rows import write_rows
+from .xlsx_rows import Later, closing, write_rows
 
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
@@ -90,6 +89,7 @@ class _Sheets:
         self.breaks: dict[str, list[int]] = {}  # rows that start a printed page
         self.asset_seen = False  # a settlement asset's summary is on the Summary sheet
         self.progress = progress or (lambda label: None)
+        self.later = Later()  # the tables' rows, written into the file as it is compressed (xlsx_rows)
 
     def fmt(self, column: Column):
         key = excel_format(column) + "_" + NUMBER_PADDING  # the HTML's precision, kept off the text to its right
@@ -172,18 +172,18 @@ class _Sheets:
         for column in part.columns:
             values = frame[column.name]
             if column.kind == "text":
-                columns.append(("text", values.astype(object).where(values.notna(), "").astype(str).tolist(), None))
+                columns.append(("text", values, None))  # each value's text, a missing one empty
             elif column.kind == "flag":  # the words of the HTML and PDF, not TRUE/FALSE
                 columns.append(("text", np.where(values.astype(bool).to_numpy(), "yes", "no").tolist(), None))
             else:
                 columns.append(("number", values.to_numpy(dtype=float), self.fmt(column)))
-        return write_rows(sheet, row + 1, columns) if len(frame) else row + 1
+        return write_rows(sheet, row + 1, columns, self.later) if len(frame) else row + 1
 
     def close(self) -> None:
         for name, rows in self.breaks.items():
             if rows:
                 self.sheets[name].set_h_pagebreaks(rows)
-        with _fast_zip():
+        with _fast_zip(self.later, self.progress):
             self.book.close()
 
 
@@ -241,25 +241,15 @@ _ZIP_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _fast_zip():
-    """XlsxWriter's ZipFile with ``compresslevel=ZIP_LEVEL`` while a workbook closes (XlsxWriter has no option for it).
+def _fast_zip(later=None, progress=None):
+    """XlsxWriter's ZipFile with ``compresslevel=ZIP_LEVEL``, writing ``later``'s rows, while a workbook closes.
 
     Compressing is the largest single cost of a big workbook (about 1 GB of
-    sheet XML for a million positions). The name is swapped in XlsxWriter's
-    module only for the ``close()``, under a lock.
+    sheet XML for a million positions); :func:`.xlsx_rows.closing` swaps the
+    name in XlsxWriter's module only for the ``close()``, under a lock.
     """
-    import xlsxwriter.workbook as module
-
-    class ZipFile(zipfile.ZipFile):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **{**kwargs, "compresslevel": ZIP_LEVEL})
-
-    with _ZIP_LOCK:
-        saved, module.ZipFile = module.ZipFile, ZipFile
-        try:
-            yield
-        finally:
-            module.ZipFile = saved
+    with _ZIP_LOCK, closing(later, ZIP_LEVEL, progress):
+        yield
 
 
 def _shown(part: Table) -> pd.DataFrame:

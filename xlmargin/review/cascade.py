@@ -23,12 +23,24 @@ class _Subset:
         self.groups = [(g, t) for g, t in self.groups if len(g)]
         self.at_entry = rows.rules.mm_at_entry if np.ndim(rows.rules.mm_at_entry) == 0 else rows.rules.mm_at_entry[index]
         self.mm_entry = rows.mm_entry[index]
+        self.group_of = np.zeros(len(index), dtype=np.intp)  # which of self.groups each row is in
+        for k, (g, _) in enumerate(self.groups):
+            self.group_of[g] = k
 
-    def maint(self, n: np.ndarray) -> np.ndarray:
+    def maint(self, n: np.ndarray, part: np.ndarray | None = None) -> np.ndarray:
+        """Maintenance margin at notionals ``n`` of all the rows, or of the rows ``part`` (positions in the subset)."""
         mm = np.empty_like(n)
-        for g, table in self.groups:
-            mm[g] = fm.maint_margin(n[g], table if table is not None else DEFAULT_MMR)
-        return np.where(self.at_entry, self.mm_entry, mm) if np.any(self.at_entry) else mm
+        if part is None:
+            for g, table in self.groups:
+                mm[g] = fm.maint_margin(n[g], table if table is not None else DEFAULT_MMR)
+            return np.where(self.at_entry, self.mm_entry, mm) if np.any(self.at_entry) else mm
+        group_of = self.group_of[part]
+        for k, (_, table) in enumerate(self.groups):
+            g = group_of == k
+            if g.any():
+                mm[g] = fm.maint_margin(n[g], table if table is not None else DEFAULT_MMR)
+        at_entry = self.at_entry if np.ndim(self.at_entry) == 0 else self.at_entry[part]
+        return np.where(at_entry, self.mm_entry[part], mm) if np.any(at_entry) else mm
 
 
 def _root(gap, alive: np.ndarray, dead: np.ndarray, iterations: int = 200) -> np.ndarray:
@@ -37,9 +49,12 @@ def _root(gap, alive: np.ndarray, dead: np.ndarray, iterations: int = 200) -> np
     Bracketed false position with the Illinois step, falling back to bisection
     when a step stalls; exact to a few ulps of the bracket. Returns a point on
     the dead side (``gap <= 0`` there), so that the state there is liquidated.
+    ``gap(x, which)`` is the gap of the elements ``which`` (an index) at ``x``
+    (theirs only), or of all of them with ``which=None``: once most elements are
+    solved, only the others are evaluated (each element's gap is its own).
     """
     a, b = alive.astype(float).copy(), dead.astype(float).copy()
-    fa, fb = gap(a), gap(b)
+    fa, fb = gap(a, None), gap(b, None)
     ok = (fa > 0) & (fb <= 0)
     out = np.full(len(a), np.nan)
     out[ok & (fb == 0)] = b[ok & (fb == 0)]
@@ -52,7 +67,12 @@ def _root(gap, alive: np.ndarray, dead: np.ndarray, iterations: int = 200) -> np
             c = b - fb * (b - a) / (fb - fa)
         inside = np.isfinite(c) & ((c - a) * (c - b) < 0)
         c = np.where(inside & (i % 4 != 3), c, 0.5 * (a + b))
-        fc = np.where(todo, gap(np.where(todo, c, a)), 1.0)
+        which = np.flatnonzero(todo)
+        if 2 * len(which) > len(a):
+            fc = np.where(todo, gap(np.where(todo, c, a), None), 1.0)
+        else:
+            fc = np.ones(len(a))
+            fc[which] = gap(c[which], which)
         alive_c = fc > 0
         # Illinois: when the same end moves twice running, halve the other end's value
         fb = np.where(alive_c & (side == 1), fb * 0.5, fb)
@@ -96,16 +116,30 @@ def cross_account_moves(rows: Rows, now: State | None = None) -> tuple[np.ndarra
     where[acc] = np.arange(len(acc))
     local = where[codes]
     sub = _Subset(rows, cross)
-    s, q, e, m, inv = rows.s[cross], rows.q[cross], rows.entry[cross], rows.mark[cross], rows.inverse[cross]
+    s, q, e, m = rows.s[cross], rows.q[cross], rows.entry[cross], rows.mark[cross]
+    inv = rows.fixed.inverse if np.ndim(rows.fixed.inverse) == 0 else rows.inverse[cross]  # one type: that formula only
     base = rows.cross_wallet[acc]
     coll_amount, coll_price, coll_moves = rows.coll_amount[acc], rows.coll_price[acc], rows.coll_asset[acc] != ""
 
-    def gap(x):
-        price = m * (1.0 + x[local])
-        n = fm.notional(q, price, inv)
-        value = fm.pnl(s, q, e, price, inv) - sub.maint(n)
-        coll = coll_amount * coll_price * np.where(coll_moves, 1.0 + x, 1.0)
-        return base + coll + np.bincount(local, weights=value, minlength=len(acc))
+    def gap(x, which=None):
+        if which is None:
+            price = m * (1.0 + x[local])
+            n = fm.notional(q, price, inv)
+            value = fm.pnl(s, q, e, price, inv) - sub.maint(n)
+            coll = coll_amount * coll_price * np.where(coll_moves, 1.0 + x, 1.0)
+            return base + coll + np.bincount(local, weights=value, minlength=len(acc))
+        chosen = np.zeros(len(acc), dtype=bool)
+        chosen[which] = True
+        part = np.flatnonzero(chosen[local])  # the rows of those accounts, in order
+        renumber = np.zeros(len(acc), dtype=np.intp)
+        renumber[which] = np.arange(len(which))
+        mine = renumber[local[part]]
+        price = m[part] * (1.0 + x[mine])
+        inv_part = inv if np.ndim(inv) == 0 else inv[part]
+        n = fm.notional(q[part], price, inv_part)
+        value = fm.pnl(s[part], q[part], e[part], price, inv_part) - sub.maint(n, part)
+        coll = coll_amount[which] * coll_price[which] * np.where(coll_moves[which], 1.0 + x, 1.0)
+        return base[which] + coll + np.bincount(mine, weights=value, minlength=len(which))
 
     zero = np.zeros(len(acc))
     g0 = gap(zero)

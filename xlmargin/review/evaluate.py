@@ -43,7 +43,8 @@ solved one table at a time. The definitions, in the glossary's words:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,13 @@ class RiskResult:
     curve: pd.DataFrame
     book: Book
 
+    @cached_property
+    def position_settlement(self) -> pd.Series:
+        """The settlement asset of each position (aligned with ``positions``), found once: the tables are not changed after."""
+        codes, labels = pd.factorize(self.positions["account"])
+        per_account = self.accounts.set_index("account")["settlement_asset"].reindex(labels)
+        return pd.Series(per_account.array.take(codes), index=self.positions.index, name="settlement_asset")
+
 
 def evaluate(book: Book, progress: Any = None) -> RiskResult:
     """Review ``book``: per-position and per-account figures, stress table, cascade, value curve.
@@ -88,11 +96,46 @@ def evaluate(book: Book, progress: Any = None) -> RiskResult:
     accounts = _account_table(book, rows, now)
     add_headroom(book, rows, positions, accounts)  # margin that can come out, break-even (#16)
     step("stress scenarios")
-    stress = _stress(book, rows, now)
+    joint = _JointMoves(rows, now)
+    stress = _stress(book, rows, now, joint)
     step("cascade and value curve")
     cascade = _cascade(rows, positions, now)
-    curve = _curve(book, rows)
+    curve = _curve(book, rows, joint)
     return RiskResult(positions, accounts, stress, cascade, curve, book)
+
+
+class _JointMoves:
+    """The state of the book with every price (and collateral coin) moved by ``shock``, each computed once.
+
+    The stress grid's joint scenarios and the value curve share some shocks
+    (the same prices, so the same state); no move is the state at the marks.
+    A state kept for a second use keeps its per-account figures only (the
+    curve's), not its per-row arrays.
+    """
+
+    def __init__(self, rows: Rows, now: State):
+        self.rows, self.states = rows, {0.0: now}
+        self.shared = {float(x) for x in SHOCKS} & {float(x) for x in CURVE}
+
+    def __call__(self, shock: float) -> State:
+        shock = float(shock)
+        if shock in self.states:
+            return self.states[shock]
+        state = state_at(self.rows, self.rows.mark * (1.0 + shock), 1.0 + shock)
+        if shock in self.shared:
+            self.states[shock] = replace(state, pnl=None, mm=None, iso_alive=None)
+        return state
+
+
+def copy_sharing(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` that shares its columns' memory where pandas copies on write (always from pandas 3), else a deep copy.
+
+    Either way, changing the copy never changes ``frame``; with copy on write
+    a column is copied only when it is changed (a million-position book's
+    columns are not held twice).
+    """
+    cow = int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+    return frame.copy(deep=not cow)
 
 
 def _position_table(book: Book, rows: Rows, now: State) -> pd.DataFrame:
@@ -117,7 +160,7 @@ def _position_table(book: Book, rows: Rows, now: State) -> pd.DataFrame:
     if moving.any():  # the account's collateral is this position's coin: it moves with this price too
         liq, direction = _liq_with_collateral(rows, now, moving, held, liq, direction)
     liq = np.where(liq > 0, liq, np.nan)
-    out = book.positions.copy()
+    out = copy_sharing(book.positions)
     out["asset"] = rows.asset
     out["notional"] = n
     out["size_base"] = np.where(rows.inverse, n, rows.q)  # [base asset]: the quantity, or the contracts' value in coin
@@ -152,8 +195,10 @@ def _liq_with_collateral(rows, now, moving, held, liq, direction):
     net = np.sign(s * q + k)
     sub = _Subset(rows, index)
 
-    def gap(price):
-        return base + k * price + s * q * (price - e) - sub.maint(q * price)
+    def gap(price, which=None):
+        if which is None:
+            return base + k * price + s * q * (price - e) - sub.maint(q * price)
+        return base[which] + k[which] * price + s[which] * q[which] * (price - e[which]) - sub.maint(q[which] * price, which)
 
     lo = np.where(net > 0, p * 1e-9, p)
     hi = np.where(net > 0, p, p * (1 + RISE_LIMIT))
@@ -169,7 +214,7 @@ def _liq_with_collateral(rows, now, moving, held, liq, direction):
 
 def _account_table(book: Book, rows: Rows, now: State) -> pd.DataFrame:
     cross = ~rows.isolated
-    labels = pd.factorize(book.positions["account"])[1]
+    labels = rows.labels
     accounts = book.accounts.set_index("account").reindex(labels)
     out = pd.DataFrame(index=pd.Index(labels, name="account"))
     out["settlement_asset"] = accounts["settlement_asset"].to_numpy()
@@ -197,12 +242,15 @@ def _account_table(book: Book, rows: Rows, now: State) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _settlement_of_accounts(book: Book) -> np.ndarray:
-    return book.accounts.set_index("account")["settlement_asset"].reindex(pd.factorize(book.positions["account"])[1]).to_numpy()
+def _settlement_of_accounts(book: Book, rows: Rows) -> np.ndarray:
+    return book.accounts.set_index("account")["settlement_asset"].reindex(rows.labels).to_numpy()
 
 
-def _stress(book: Book, rows: Rows, now: State) -> pd.DataFrame:
-    settlement = _settlement_of_accounts(book)
+def _stress(book: Book, rows: Rows, now: State, joint: _JointMoves) -> pd.DataFrame:
+    settlement = _settlement_of_accounts(book, rows)
+    assets = sorted(set(settlement))
+    of_asset = {asset: settlement == asset for asset in assets}
+    rows_of_asset = {asset: of_asset[asset][rows.codes] for asset in assets}
     scopes = [("all", np.ones(len(rows.q), dtype=bool))] + [(a, rows.asset == a) for a in sorted(set(rows.asset))]
     records = []
     for scope, affected in scopes:
@@ -210,11 +258,14 @@ def _stress(book: Book, rows: Rows, now: State) -> pd.DataFrame:
         coll_moves = (rows.coll_asset != "") & ((scope == "all") | (rows.coll_asset == scope))
         touched_accounts |= coll_moves & (rows.coll_amount > 0)
         for shock in SHOCKS:
-            shocked = state_at(rows, rows.mark * np.where(affected, 1.0 + shock, 1.0), np.where(coll_moves, 1.0 + shock, 1.0))
+            if scope == "all" or shock == 0:  # every price moved (the same prices as the curve's), or none
+                shocked = joint(shock)
+            else:
+                shocked = state_at(rows, rows.mark * np.where(affected, 1.0 + shock, 1.0), np.where(coll_moves, 1.0 + shock, 1.0))
             dead_rows = np.where(rows.isolated, ~shocked.iso_alive, ~shocked.cross_alive[rows.codes])
-            for asset in sorted(set(settlement)):
-                acc = (settlement == asset) & touched_accounts
-                in_asset = acc[rows.codes]
+            for asset in assets:
+                acc = of_asset[asset] & touched_accounts
+                in_asset = rows_of_asset[asset] & touched_accounts[rows.codes]
                 records.append({
                     "settlement_asset": asset,
                     "scope": scope,
@@ -229,11 +280,11 @@ def _stress(book: Book, rows: Rows, now: State) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def _curve(book: Book, rows: Rows) -> pd.DataFrame:
-    settlement = _settlement_of_accounts(book)
+def _curve(book: Book, rows: Rows, joint: _JointMoves) -> pd.DataFrame:
+    settlement = _settlement_of_accounts(book, rows)
     records = []
     for shock in CURVE:
-        state = state_at(rows, rows.mark * (1.0 + shock), 1.0 + shock)
+        state = joint(shock)
         for asset in sorted(set(settlement)):
             acc = settlement == asset
             records.append({
@@ -245,5 +296,3 @@ def _curve(book: Book, rows: Rows) -> pd.DataFrame:
                 "accounts_liquidated": int((~state.cross_alive & acc).sum()),
             })
     return pd.DataFrame.from_records(records)
-
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ class Rows:
     coll_asset: np.ndarray = None  # per account: the coin, '' where the collateral does not move (cash)
     leverage: np.ndarray = None  # per row: the leverage used for initial margin [x]
     leverage_basis: np.ndarray = None  # per row: where it comes from
+    labels: Any = None  # the account of each code (``pd.factorize`` of the book's account column)
 
     @property
     def n_accounts(self) -> int:
@@ -64,13 +66,33 @@ class Rows:
     @property
     def cross_wallet(self) -> np.ndarray:
         """Per account: wallet - isolated margins + the cross positions' funding [settlement asset]."""
-        iso_margin = np.where(self.isolated, self.margin - self.funding, 0.0)  # as booked, before funding
-        return self.wallet - self.total(iso_margin) + self.total(np.where(self.isolated, 0.0, self.funding))
+        return self.fixed.cross_wallet
+
+    @cached_property
+    def fixed(self) -> Fixed:
+        """The figures of every price scenario that do not depend on prices, computed once (the rows are not changed after :func:`_rows`)."""
+        return Fixed(self)
 
     def collateral(self, factor: Any = 1.0) -> np.ndarray:
         """Collateral value per account [settlement asset], its coin's price moved by ``factor`` (per account)."""
         moves = self.coll_asset != ""
         return self.coll_amount * self.coll_price * np.where(moves, factor, 1.0)
+
+
+class Fixed:
+    """What :func:`state_at` needs at every set of prices that prices do not change (per row or per account)."""
+
+    def __init__(self, rows: Rows):
+        self.cross = ~rows.isolated
+        iso_margin = np.where(rows.isolated, rows.margin - rows.funding, 0.0)  # as booked, before funding
+        self.cross_wallet = rows.wallet - rows.total(iso_margin) + rows.total(np.where(rows.isolated, 0.0, rows.funding))
+        self.has_cross = rows.total(self.cross.astype(float)) > 0
+        self.wallet_funding = rows.wallet + rows.total(rows.funding)
+        self.own_base = rows.own_margin + np.where(rows.isolated, 0.0, rows.funding)  # a position's own margin and funding
+        self.own_total = rows.total(self.own_base)
+        # one contract type for all rows: the formulas compute that one only (the same numbers as the per-row choice)
+        uniform = len(rows.inverse) and (rows.inverse.all() or not rows.inverse.any())
+        self.inverse = np.bool_(rows.inverse[0]) if uniform else rows.inverse
 
 
 def _rows(book: Book) -> Rows:
@@ -89,12 +111,13 @@ def _rows(book: Book) -> Rows:
         groups.append((np.asarray(index), book.tiers.get(name) if name else None))
     flags = exchange_rules.flags(p["rules"].astype("category") if "rules" in p.columns else np.full(len(p), "binance"))
     rows = Rows(s, q, entry, mark, inverse, isolated, margin, margin.copy(), codes, wallet, flags, np.zeros(len(p)), groups,
-                funding=funding, asset=assets_of(p["symbol"]))
+                funding=funding, asset=assets_of(p["symbol"]), labels=labels)
     _collateral(rows, book, accounts)
     lev, basis = leverage_used(rows, p)
     rows.leverage, rows.leverage_basis = lev, basis
     rows.own_margin = np.where(isolated, margin, fm.notional(q, entry, inverse) / lev)
     rows.mm_entry = _maint(rows, fm.notional(q, entry, inverse), valued_at_entry=False)
+    rows.__dict__.pop("fixed", None)  # made from the finished rows when first used
     return rows
 
 
@@ -184,24 +207,22 @@ def state_at(rows: Rows, mark: np.ndarray, collateral_factor: Any = 1.0) -> Stat
     ``collateral_factor`` moves each account's collateral coin's price (per
     account, or one for all).
     """
-    n = fm.notional(rows.q, mark, rows.inverse)
-    pnl = fm.pnl(rows.s, rows.q, rows.entry, mark, rows.inverse)
+    fixed = rows.fixed
+    n = fm.notional(rows.q, mark, fixed.inverse)
+    pnl = fm.pnl(rows.s, rows.q, rows.entry, mark, fixed.inverse)
     mm = _maint(rows, n)
-    cross = ~rows.isolated
     iso_balance = rows.margin + pnl
     iso_alive = rows.isolated & (iso_balance > mm)
     collateral = rows.collateral(collateral_factor)
-    cross_equity = rows.cross_wallet + collateral + rows.total(np.where(cross, pnl, 0.0))
-    cross_mm = rows.total(np.where(cross, mm, 0.0))
-    has_cross = rows.total(cross.astype(float)) > 0
-    cross_alive = ~has_cross | (cross_equity > cross_mm)
+    cross_equity = fixed.cross_wallet + collateral + rows.total(np.where(fixed.cross, pnl, 0.0))
+    cross_mm = rows.total(np.where(fixed.cross, mm, 0.0))
+    cross_alive = ~fixed.has_cross | (cross_equity > cross_mm)
     kept_cross = np.where(cross_alive, np.maximum(cross_equity, 0.0), 0.0)
     value_actual = rows.total(np.where(iso_alive, iso_balance, 0.0)) + kept_cross
     deficit = np.where(cross_alive, 0.0, np.minimum(cross_equity, 0.0))
-    own = rows.own_margin + np.where(rows.isolated, 0.0, rows.funding) + pnl
-    wallet_all = rows.wallet + rows.total(rows.funding) + collateral
-    value_all_isolated = np.maximum(wallet_all - rows.total(rows.own_margin + np.where(rows.isolated, 0.0, rows.funding)), 0.0) \
-        + rows.total(np.where(own > mm, own, 0.0))
+    own = fixed.own_base + pnl
+    wallet_all = fixed.wallet_funding + collateral
+    value_all_isolated = np.maximum(wallet_all - fixed.own_total, 0.0) + rows.total(np.where(own > mm, own, 0.0))
     equity = wallet_all + rows.total(pnl)
     value_all_cross = np.where(equity > rows.total(mm), equity, 0.0)
     return State(pnl, mm, iso_alive, cross_equity, cross_mm, cross_alive, value_actual, value_all_isolated,
