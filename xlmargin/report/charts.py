@@ -13,7 +13,8 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, MaxNLocator
 
-from .content import VALUES, distance_histogram, value_curve
+from .chart_data import distance_histogram, value_curve
+from .content import VALUES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -102,7 +103,7 @@ def histogram_figure(result: RiskResult) -> Figure:
     Returns
     -------
     Figure
-        A bar chart of :func:`~.content.distance_histogram`; its title says how
+        A bar chart of :func:`~.chart_data.distance_histogram`; its title says how
         many positions have no liquidation price (and so are not shown).
     """
     bands, no_price = distance_histogram(result)

@@ -28,7 +28,6 @@ NEAR_LIQUIDATION_PCT = (5.0, 10.0)  # how close to liquidation [%] the summary l
 CASCADE_ACCOUNTS = 50  # accounts shown per direction in the HTML/PDF cascade
 SUMMARY_ROWS = 25  # rows of a summary list in HTML/PDF (the XLSX summary shows up to SUMMARY_ROWS_XLSX)
 SUMMARY_ROWS_XLSX = 1_000
-HISTOGRAM_EDGES = np.arange(0.0, 110.0, 10.0)  # distance-to-liquidation bands [%]; the last one is "100 % and more"
 MODES = {"loss_actual": "actual modes", "loss_all_isolated": "all isolated", "loss_all_cross": "all cross"}
 VALUES = {"value_actual": "actual modes", "value_all_isolated": "all isolated", "value_all_cross": "all cross"}
 NOTE = ("Amounts are in each account's settlement asset and never added across settlement assets; \"—\" (empty in "
@@ -345,55 +344,6 @@ def _near_note(distance: pd.Series) -> str:
     within = [int(((distance > 0) & (distance <= pct)).sum()) for pct in NEAR_LIQUIDATION_PCT]
     return (f"{past:,} past it, {within[0]:,} within {NEAR_LIQUIDATION_PCT[0]:g} %, "
             f"{within[1]:,} within {NEAR_LIQUIDATION_PCT[1]:g} %.")
-
-
-# --- the figures' data
-
-
-def value_curve(result: RiskResult, asset: str) -> pd.DataFrame:
-    """The book value of one settlement asset against a joint price move, with its liquidation steps.
-
-    Parameters
-    ----------
-    result : RiskResult
-        The reviewed book.
-    asset : str
-        A settlement asset of the book.
-
-    Returns
-    -------
-    DataFrame
-        ``result.curve``'s rows of ``asset`` by ``shock_pct`` [%], plus
-        ``liquidation_step``: the actual value [asset] where more accounts are
-        liquidated than one step closer to no move, else NaN.
-    """
-    curve = result.curve[result.curve["settlement_asset"] == asset].sort_values("shock_pct").reset_index(drop=True)
-    shock, count = curve["shock_pct"], curve["accounts_liquidated"]
-    towards_zero = count.shift(-1).where(shock < 0, count.shift(1))
-    step = (count > towards_zero) & (shock != 0)
-    return curve.drop(columns="settlement_asset").assign(liquidation_step=curve["value_actual"].where(step))
-
-
-def distance_histogram(result: RiskResult) -> tuple[pd.DataFrame, int]:
-    """Positions per distance-to-liquidation band [%], clipped at 100 %.
-
-    Parameters
-    ----------
-    result : RiskResult
-        The reviewed book.
-
-    Returns
-    -------
-    bands : DataFrame
-        ``distance band [%]`` (text: 'past it' for a distance of 0 or less, '0–10', ..., '≥ 100') and ``positions``.
-    no_price : int
-        How many positions have no liquidation price (in no band).
-    """
-    distance = result.positions["distance_to_liq_pct"].dropna()
-    counts, _ = np.histogram(np.clip(distance, -1.0, HISTOGRAM_EDGES[-1]), bins=[-np.inf, 0.0, *HISTOGRAM_EDGES[1:], np.inf])
-    bands = ["past it"] + [f"{lo:g}–{hi:g}" for lo, hi in zip(HISTOGRAM_EDGES[:-1], HISTOGRAM_EDGES[1:])][:len(counts) - 2] \
-        + [f"≥ {HISTOGRAM_EDGES[-1]:g}"]
-    return pd.DataFrame({"distance band [%]": bands, "positions": counts}), int(result.positions["distance_to_liq_pct"].isna().sum())
 
 
 def reconciliation_parts(result: RiskResult) -> list[Table]:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .chart_data import distance_histogram, value_curve
 from .columns import columns_of
-from .content import VALUES, Table, distance_histogram, value_curve
+from .content import VALUES, Table
 from .xlsx_layout import LINE_PT, column_px
 
 if TYPE_CHECKING:
