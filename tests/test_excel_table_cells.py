@@ -179,3 +179,20 @@ def test_each_table_functions_cells_are_those_of_its_dataframe(seed, error):
 def test_a_sheets_tables_are_made_without_pandas(name, args):
     """What a sheet asks of these functions (one position, text accounts) takes the columns' own way, not the DataFrame's."""
     assert _columns_cells(getattr(udfs, name).core.table(*args).columns, lambda v: v) is not None
+
+
+def test_the_python_functions_keep_their_names_arguments_and_dataframe():
+    """Written once, as a Table: from Python each is the same function as before, returning its DataFrame."""
+    import xlmargin as xm
+    from xlmargin.excel.ladder import shock_ladder
+
+    for function, args in ((xm.what_if, (1_000, "long", 0.1, 50_000, 51_000, "long", 0.05, 50_500, 10)),
+                           (xm.entry_ladder, (1_000, "long", [0.1, 0.2], [50_000, 48_000], 10)),
+                           (shock_ladder, (1_000, "long", 0.1, 50_000, 51_000))):
+        signature = inspect.signature(function)
+        assert list(signature.parameters.values()) == list(inspect.signature(function.table).parameters.values())
+        assert signature.return_annotation == "pd.DataFrame" and function.__doc__ == function.table.__doc__
+        frame = function(*args)
+        assert type(frame) is pd.DataFrame
+        pd.testing.assert_frame_equal(frame, function.table(*args).to_frame())
+        assert list(frame.columns) == list(function.table(*args).columns) and len(frame) >= 1
