@@ -16,6 +16,7 @@ from .formulas import DEFAULT_MMR
 from .liquidation import isolated_liq_price
 from .position import initial_margin
 from .sizing import distance_to_liq, max_position_size
+from .tables import Table, returns_frame
 from .tiers import TierTable
 from .whatif import one_value, one_word, parse_margin_mode
 
@@ -178,6 +179,7 @@ def ladder_entries(balance: Any, leverage: Any, low_price: Any, high_price: Any,
     return pd.DataFrame({"price": prices, "size": np.asarray(sizes, dtype=float)})
 
 
+@returns_frame
 def entry_ladder(
     balance: Any,
     side: Any,
@@ -191,7 +193,7 @@ def entry_ladder(
     open_fee_rate: Any = 0.0,
     close_fee_rate: Any = 0.0,
     rules: Any = "binance",
-) -> pd.DataFrame:
+) -> Table:
     """A plan of entries into one position, fill by fill: entry, size, margin, tier, liquidation [table].
 
     Parameters
@@ -302,7 +304,7 @@ def entry_ladder(
     if isinstance(table, TierTable):
         fits &= n_entry <= np.nan_to_num(table.max_notional(lev), nan=-np.inf)
     liq = np.asarray(liq, dtype=float)
-    return pd.DataFrame({
+    return Table({
         "fill": np.arange(1, n + 1), "entry_price": entry, "size": total, "margin_used": used, "tier": tier,
         "liq_price": liq, "distance_to_liq": np.asarray(distance_to_liq(p, liq), dtype=float), "fits": fits,
     })

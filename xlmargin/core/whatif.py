@@ -13,6 +13,7 @@ from . import inputs as inp
 from . import rules as exchange_rules
 from .cross import _Accounts
 from .formulas import DEFAULT_MMR
+from .tables import Table, returns_frame
 from .tiers import TierTable
 from .whatif_book import Book, Market, account_states, apply_trades, can_open, room
 
@@ -63,6 +64,7 @@ def _rows(n: int, **arrays: np.ndarray) -> dict[str, np.ndarray]:
     return {k: _column(v, n) for k, v in arrays.items()}
 
 
+@returns_frame
 def what_if(
     wallet_balance: Any,
     side: Any,
@@ -82,7 +84,7 @@ def what_if(
     close_fee_rate: Any = 0.0,
     rules: Any = "binance",
     account: Any = None,
-) -> pd.DataFrame:
+) -> Table:
     """Hypothetical trades on a book of accounts: each position and its account before and after [table of prices and amounts].
 
     Parameters
@@ -274,7 +276,7 @@ def _market(a: dict, inv: np.ndarray, isolated: np.ndarray, accounts: _Accounts,
                   isolated, accounts.codes, accounts.count, first)
 
 
-def _table(book: Book, after: Book, trade: dict, mk: Market, a: dict, table: TierTable | None, labels: Any) -> pd.DataFrame:
+def _table(book: Book, after: Book, trade: dict, mk: Market, a: dict, table: TierTable | None, labels: Any) -> Table:
     before_state, after_state = account_states(book, after, mk)
     columns = {} if labels is None else {"account": np.asarray(labels, dtype=object)[mk.codes]}
     columns.update({
@@ -288,7 +290,7 @@ def _table(book: Book, after: Book, trade: dict, mk: Market, a: dict, table: Tie
     for key in ("wallet_balance", "equity", "maint_margin", "margin_ratio", "available"):
         columns[f"{key}_before"] = before_state[key][mk.codes]
         columns[f"{key}_after"] = after_state[key][mk.codes]
-    return pd.DataFrame(columns)
+    return Table(columns)
 
 
 __all__ = ["what_if", "isolated_rows", "parse_margin_mode", "one_value", "one_word"]

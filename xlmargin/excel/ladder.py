@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from ..core.formulas import DEFAULT_MMR
+from ..core.tables import Table, returns_frame
 from ..review import ladder
 
 
+@returns_frame
 def shock_ladder(
     wallet_balance: Any,
     side: Any,
@@ -32,7 +32,7 @@ def shock_ladder(
     step: Any = 0.05,
     up_to: Any = 2.0,
     position: Any = None,
-) -> pd.DataFrame:
+) -> Table:
     """What the positions' accounts keep at each step of a joint price move, down to zero and up to a multiple.
 
     Parameters
@@ -95,7 +95,5 @@ def shock_ladder(
     >>> ladder.set_index("move_pct").loc[[-10.0, -5.0], ["equity", "positions_liquidated"]].round(2).values.tolist()
     [[0.0, 2.0], [110.0, 0.0]]
     """
-    table = ladder.columns_ladder(wallet_balance, side, size, entry_price, mark_price, margin_mode, margin, mmr, maint_amount,
-                                  contract, account, rules, position, step, up_to)
-    table.attrs["one_row_per_position"] = False  # its rows are moves: never spaced out like the positions' rows
-    return table
+    return ladder.columns_ladder(wallet_balance, side, size, entry_price, mark_price, margin_mode, margin, mmr, maint_amount,
+                                 contract, account, rules, position, step, up_to)

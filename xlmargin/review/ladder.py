@@ -13,6 +13,7 @@ from ..core import inputs as inp
 from ..core import rules as exchange_rules
 from ..core.formulas import DEFAULT_MMR
 from ..core.schedules import SizeScaledRate
+from ..core.tables import Table
 from ..core.tiers import TierTable
 from ..errors import InputError
 from .book import Book
@@ -117,7 +118,7 @@ def shock_ladder(book: Book, account: str | None = None, position: int | None = 
     settlement = sub.accounts.set_index("account")["settlement_asset"].reindex(names).to_numpy()
     labels = [f"{acc} {sym} {side} ({mode})" for acc, sym, side, mode in
               zip(sub.positions["account"], sub.positions["symbol"], sub.positions["side"], sub.positions["margin_mode"])]
-    return ladder_table(_rows(sub), moves, only, position is None, settlement, labels, np.asarray(names))
+    return ladder_table(_rows(sub), moves, only, position is None, settlement, labels, np.asarray(names)).to_frame()
 
 
 GRID = 1 << 16
@@ -125,7 +126,7 @@ GRID = 1 << 16
 
 
 def ladder_table(rows: Rows, moves: np.ndarray, only: np.ndarray, every_price: bool, settlement: np.ndarray,
-                 labels: list[str], account_names: np.ndarray) -> pd.DataFrame:
+                 labels: list[str], account_names: np.ndarray) -> Table:
     """:func:`shock_ladder`'s table of a book as arrays: the moves priced a batch at a time, never a Python loop per move.
 
     ``only`` marks the rows whose price moves, ``every_price`` whether the
@@ -157,14 +158,11 @@ def ladder_table(rows: Rows, moves: np.ndarray, only: np.ndarray, every_price: b
             lost_rows, lost_accounts = at["dead"] & rows_in & rows.isolated, acc & has_cross & ~at["cross_alive"]
             for i in np.flatnonzero(lost_rows.any(axis=1) | lost_accounts.any(axis=1)):
                 table["liquidated"][first + i, j] = _lost(lost_text, lost_rows[i], lost_accounts[i], labels, account_names)
-    frame = pd.DataFrame(dict(enumerate(values.ravel() for values in table.values())), copy=False)  # fresh arrays: no copy
-    frame.columns = _LADDER_INDEX.copy()  # the names' index made once (its text inferred once), each table its own copy
-    return frame
+    return Table({name: values.ravel() for name, values in table.items()}, one_row_per_position=False)  # rows are moves
 
 
 LADDER_COLUMNS = {"move_pct": float, "settlement_asset": object, "equity": float, "margin_left": float, "maint_margin": float,
                   "margin_ratio": float, "deficit": float, "positions_liquidated": np.int64, "liquidated": object}
-_LADDER_INDEX = pd.Index(list(LADDER_COLUMNS))
 
 
 def _priced(rows: Rows, moves: np.ndarray, only: np.ndarray, every_price: bool, has_cross: np.ndarray) -> dict[str, np.ndarray]:
@@ -231,8 +229,8 @@ def _stacked(rows: Rows, copies: int) -> Rows:
 def columns_ladder(wallet_balance: Any, side: Any, size: Any, entry_price: Any, mark_price: Any, margin_mode: Any = "cross",
                    margin: Any = 0.0, mmr: Any = DEFAULT_MMR, maint_amount: Any = 0.0, contract: Any = "linear",
                    account: Any = None, rules: Any = "binance", position: Any = None, step: float = 0.05,
-                   up_to: float = 2.0) -> pd.DataFrame:
-    """:func:`shock_ladder` of a book given as columns, as the core's cross functions take them (one value per position or one for all).
+                   up_to: float = 2.0) -> Table:
+    """:func:`shock_ladder`'s table of a book given as columns, as the core's cross functions take them (one value per position or one for all).
 
     ``wallet_balance`` [settlement asset] is each account's (isolated margins
     included, as a book's), the same on every row of an account; ``margin_mode``
@@ -241,8 +239,8 @@ def columns_ladder(wallet_balance: Any, side: Any, size: Any, entry_price: Any, 
     ``maint_amount``), a tier table or a shipped table's name; ``account``
     labels (None: one account); ``position`` the one position whose price moves,
     counting from 1. The other arguments are the core's. Positions are named
-    ``#1``, ``#2``... in their order; the table is the one :func:`shock_ladder`
-    gives for the same book, figure for figure. Bad input is an
+    ``#1``, ``#2``... in their order; the table (a :class:`~xlmargin.core.tables.Table`) is
+    the one :func:`shock_ladder` gives for the same book, figure for figure. Bad input is an
     :class:`~xlmargin.errors.InputError` naming the argument and row.
 
     The columns are checked here, once, and made into the review's arrays
