@@ -24,6 +24,7 @@ from .cross import _Accounts, cross_liq_price
 from .formulas import DEFAULT_MMR
 from .liquidation import isolated_liq_price
 from .position import funding_payment
+from .tables import Table, returns_frame
 from .whatif import one_value, parse_margin_mode
 
 MAX_INTERVALS = 100_000  # 91 years of 8 h: a projection, not a memory test
@@ -120,6 +121,7 @@ def _first_liquidated(start, per_interval, upnl, mm, constant, count):
     return np.where(k <= count, k, np.nan)
 
 
+@returns_frame
 def funding_drift(
     side: Any,
     size: Any,
@@ -275,7 +277,7 @@ def funding_drift(
     columns |= {"funding_rate": np.concatenate([zero, np.broadcast_to(rates, (count, n))]).ravel(),
                 "funding": np.concatenate([zero, np.broadcast_to(per_interval, (count, n))]).ravel(), "margin": balance.ravel(),
                 "liq_price": liq, "liquidated": np.broadcast_to(np.maximum.accumulate(dead, axis=0), (count + 1, n)).ravel()}
-    return pd.DataFrame(columns)
+    return Table(columns, one_row_per_position=False)  # rows are intervals (of each position), not the arguments' rows
 
 
 def _liq_prices(held: _Held, balance: np.ndarray, cross: bool, mmr, maint_amount, close_fee_rate, rules) -> np.ndarray:
