@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from xlmargin.core.tables import Table
 from xlmargin.errors import XlmarginError
 from xlmargin.excel import udfs
-from xlmargin.excel.convert import _columns_cells, call, office_js_error, text_error
+from xlmargin.excel.cells import columns_cells
+from xlmargin.excel.convert import call, office_js_error, text_error
 
 
 def table(n):
@@ -178,7 +179,7 @@ def test_each_table_functions_cells_are_those_of_its_dataframe(seed, error):
 ])
 def test_a_sheets_tables_are_made_without_pandas(name, args):
     """What a sheet asks of these functions (one position, text accounts) takes the columns' own way, not the DataFrame's."""
-    assert _columns_cells(getattr(udfs, name).core.table(*args).columns, lambda v: v) is not None
+    assert columns_cells(getattr(udfs, name).core.table(*args).columns, lambda v: v) is not None
 
 
 def test_the_python_functions_keep_their_names_arguments_and_dataframe():

@@ -7,7 +7,7 @@ module             what
 ``reading``        a book from a risk_review.xlsx, CSV or Parquet; the sample
 ``checking``       every problem of a book found at once
 ``evaluate``       per-position and per-account figures, stress, cascade
-``ladder``         a price-shock ladder of a book, an account or a position; a book from columns
+``ladder``         a price-shock ladder of a book, an account or a position; the same of columns
 ``distributed``    the same review on Dask over partitioned Parquet
 ``headroom``       margin that can come out, withdrawable balance, break-even
 =================  ==========================================================

@@ -220,6 +220,8 @@ def _stacked(rows: Rows, copies: int) -> Rows:
             value = exchange_rules.Flags(*(np.broadcast_to(getattr(value, g.name), (n,))[again[n]] for g in dataclasses.fields(value)))
         elif isinstance(value, np.ndarray) and value.ndim == 1 and len(value) in again:
             value = value[again[len(value)]]
+        elif f.name == "labels" and value is not None:  # each copy's accounts keep their names
+            value = np.asarray(value, dtype=object)[again[k]]
         elif value is not None:
             raise TypeError(f"cannot stack the field {f.name!r} of Rows")  # a new field: say how it repeats
         fields[f.name] = value
@@ -345,14 +347,15 @@ def _rows_of_columns(columns: dict[str, np.ndarray], tiers: dict[str, TierTable]
     q, entry, inverse = columns["q"], columns["entry"], columns["inverse"]
     rows = Rows(columns["s"], q, entry, columns["mark"], inverse, isolated, margin, margin.copy(), codes,
                 columns["wallet"][first], flags, np.zeros(n), groups, funding=funding,
-                asset=np.array([f"#{i + 1}" for i in columns["row"]], dtype=object))
+                asset=np.array([f"#{i + 1}" for i in columns["row"]], dtype=object),
+                labels=np.asarray(columns["account"][first], dtype=object))
     k = len(first)
     rows.coll_amount, rows.coll_price, rows.coll_asset = np.zeros(k), np.ones(k), np.full(k, "", dtype=object)
     rows.leverage, rows.leverage_basis = leverage_used(rows, _NO_LEVERAGE_COLUMN)
     rows.own_margin = np.where(isolated, margin, fm.notional(q, entry, inverse) / rows.leverage)
     rows.mm_entry = _maint(rows, fm.notional(q, entry, inverse), valued_at_entry=False)
     settlement = np.where(inverse[first], "coin", "USDT").astype(object)  # as a book's accounts guess them
-    return rows, np.asarray(columns["account"][first]), settlement
+    return rows, rows.labels, settlement
 
 
 _NO_LEVERAGE_COLUMN = pd.DataFrame()  # columns carry no leverage: the review assumes one (read only)
