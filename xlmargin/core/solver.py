@@ -33,8 +33,8 @@ Two engines give the same numbers: numpy (always available, also in xlwings
 Lite) and the compiled kernel (:mod:`xlmargin.core.compiled`, with numba
 installed: ``pip install xlmargin[fast]``). ``"auto"`` (the default) uses the
 kernel only for calls of at least :data:`COMPILED_FROM_ROWS` rows, where it
-is faster, and its parallel variant from :data:`PARALLEL_FROM_ROWS` rows when a core
-is free for it (:func:`parallel_pays`): serial and parallel give the same numbers.
+is faster, and its parallel variant from :data:`PARALLEL_FROM_ROWS` rows on more than
+one core (:func:`parallel_pays`): serial and parallel give the same numbers.
 :func:`use_engine` picks one for a block of code; the choice is a context
 variable, so concurrent calls (threads, asyncio tasks) do not see each other's.
 """
@@ -215,27 +215,17 @@ def _run(parallel, serial, args, table) -> tuple[np.ndarray, Any]:
 
 
 def parallel_pays(rows: int) -> bool:
-    """True where the parallel kernel is faster for ``rows`` rows: from :data:`PARALLEL_FROM_ROWS` rows, and
-    only while a core beyond the caller's is free (on busy cores it takes about twice the serial kernel's time,
-    tests/benchmarks/bench_liq_price.py, "busy cores")."""
+    """True where the parallel kernel is faster: from :data:`PARALLEL_FROM_ROWS` rows, with more than one core.
+
+    Below that size it stalls when the cores are busy (waking its threads costs more than the work); from it,
+    it is faster even with every core busy (tests/benchmarks/bench_liq_price.py, "every core busy": ~0.45 s
+    against ~1.2 s for 10M rows with a spinning process on each of two cores), so the size decides, and the
+    cores this process may run on (a process pinned to one core runs serially).
+    """
     if rows < PARALLEL_FROM_ROWS:
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores > 1 and busy_cores() < cores
-
-
-def busy_cores() -> float:
-    """Tasks running now, the caller included: Linux's count of runnable tasks, else the 1-minute load average
-    (macOS), else 0 (Windows has neither: the size alone decides there)."""
-    try:
-        with open("/proc/loadavg") as status:  # "0.52 0.58 0.59 2/857 12345": 2 runnable now
-            return float(status.read().split()[3].split("/")[0])
-    except (OSError, IndexError, ValueError):
-        pass
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 0.0
+    return cores > 1
 
 
 def count_numpy(s, q, e, m, fee, floors, caps, rates, cums) -> np.ndarray:
