@@ -9,6 +9,8 @@ engine's prices, which check their inputs column by column.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,54 @@ def test_rows_the_caller_checked_are_all_solved_even_a_negative_margin():
         table.mmr, table.maint_amount, continuous=True, engine=engine)
     np.testing.assert_allclose(solve("numba"), solve("numpy"), rtol=1e-12, equal_nan=True)
     assert np.isfinite(solve("numba")[margin < 0]).any()  # such rows do get a price
+
+
+def straddling_book(table, fee, rows_per_boundary=600, seed=5):
+    """Positions whose root lies on a tier boundary, give or take a few units in the last place of the margin.
+
+    The margin that puts the root exactly at the boundary notional ``b`` is worked out by hand from
+    ``margin + s*(b - q*e) = b*(rate + fee) - cum`` (the balance at ``b`` is zero), then moved by -8..8 ulps.
+    """
+    rng = np.random.default_rng(seed)
+    j = np.repeat(np.arange(1, len(table.notional_floor)), rows_per_boundary)
+    b = table.notional_floor[j]
+    side = np.where(rng.random(b.size) < 0.5, 1.0, -1.0)
+    size = rng.uniform(0.5, 50.0, b.size)
+    entry = b / size * np.where(side > 0, rng.uniform(1.05, 3.0, b.size), rng.uniform(0.4, 0.95, b.size))
+    margin = b * (table.mmr[j] + fee) - table.maint_amount[j] - side * (b - size * entry)
+    ulps = rng.integers(-8, 9, b.size)
+    margin = margin + ulps * np.spacing(margin)
+    keep = margin >= 0
+    return side[keep], size[keep], entry[keep], margin[keep], b[keep]
+
+
+@pytest.mark.parametrize("fee", [0.0, 0.0005])
+def test_rows_on_a_tier_boundary_give_the_numpy_engines_numbers_bit_for_bit(fee, monkeypatch):
+    """The kernel makes each boundary's maintenance margin once a call, the numpy engine once a row: the same
+    equation (equations.boundary_maint), so the tier counted for a root on a boundary, and the price, agree
+    exactly, serial and parallel alike. Rows with another fee, and mode 3 rows (fee out of the margin), included."""
+    table = xm.TierTable.load(TIERS)
+    s, q, e, m, b = straddling_book(table, fee)
+    assert s.size > 2_000 and np.abs(q * xm.isolated_liq_price(s, q, e, m, TIERS, close_fee_rate=fee) / b - 1).max() < 1e-9
+    other_fee = np.where(np.arange(s.size) % 7 == 3, 2 * fee + 0.0001, fee)
+    mode_3 = np.where(np.arange(s.size) % 5 == 1, solver.AT_PRICE_FEE_AT_BANKRUPTCY, solver.AT_PRICE)
+    for fee_column, mode in ((fee, solver.AT_PRICE), (other_fee, solver.AT_PRICE), (fee, mode_3)):
+        solve = lambda engine: solver.solve_tiered(  # noqa: E731
+            s, q, e, m, fee_column, table.notional_floor, table.notional_cap, table.mmr, table.maint_amount,
+            continuous=True, engine=engine, mode=mode)
+        by_numpy = solve("numpy")
+        for parallel in (False, True):
+            monkeypatch.setattr(solver, "parallel_pays", lambda rows, parallel=parallel: parallel)
+            np.testing.assert_array_equal(solve("numba"), by_numpy)
+
+
+def test_the_parallel_kernel_runs_only_for_large_calls_on_more_than_one_core():
+    assert not solver.parallel_pays(solver.PARALLEL_FROM_ROWS - 1)
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count())
+    assert solver.parallel_pays(solver.PARALLEL_FROM_ROWS) == (len(cores) > 1)
+    if hasattr(os, "sched_setaffinity"):  # this process pinned to one core, for real, then set free again
+        os.sched_setaffinity(0, {min(cores)})
+        try:
+            assert not solver.parallel_pays(10**9)
+        finally:
+            os.sched_setaffinity(0, cores)

@@ -16,6 +16,8 @@ Run:  python tests/benchmarks/bench_liq_price.py [--rows 10000000] [--repeat 5]
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import time
 
 import numpy as np
@@ -31,6 +33,34 @@ def best_of(repeat, fn):
         result = fn()
         times.append(time.perf_counter() - start)
     return min(times), result
+
+
+def interleaved(repeat, fns):
+    """Best time of each of ``fns`` (label -> function), taken in turns so that a busy spell hits them all alike."""
+    times = {label: [] for label in fns}
+    for _ in range(repeat):
+        for label, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[label].append(time.perf_counter() - start)
+            time.sleep(0.1)  # the parallel kernel's threads spin a while after it: not on the next one's time
+    return {label: min(t) for label, t in times.items()}
+
+
+@contextlib.contextmanager
+def kernel_variant(parallel):
+    """The whole call with the serial (False) or parallel (True) kernel whatever the size and the cores."""
+    chosen = _solver.parallel_pays
+    _solver.parallel_pays = lambda rows: parallel
+    try:
+        yield
+    finally:
+        _solver.parallel_pays = chosen
+
+
+def _forced(parallel, fn):
+    with kernel_variant(parallel):
+        return fn()
 
 
 def book(rows: int, seed: int = 7):
@@ -62,14 +92,19 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     side, size, entry, margin = book(args.rows)
     n = args.rows
-    print(f"{n:,} linear positions, {len(TIERS)}-tier table, best of {args.repeat}; numba: {_solver._HAVE_NUMBA}")
+    print(f"{n:,} linear positions, {len(TIERS)}-tier table, best of {args.repeat} taken in turns; numba: {_solver._HAVE_NUMBA}")
 
     def fused_flat():
         return (margin - side * size * entry) / (size * 0.005 - side * size)
 
     xm.isolated_liq_price(side[:10], size[:10], entry[:10], margin[:10], TIERS)  # compile the kernel first
-    flat_t, _ = best_of(args.repeat, fused_flat)
-    tiered_t, lp = best_of(args.repeat, lambda: xm.isolated_liq_price(side, size, entry, margin, TIERS))
+    whole = lambda: xm.isolated_liq_price(side, size, entry, margin, TIERS)  # noqa: E731
+    lp = whole()
+    picks = "parallel" if _solver.parallel_pays(n) else "serial"
+    timing = interleaved(args.repeat, {"flat": fused_flat, "auto": whole,
+                                       "serial": lambda: _forced(False, whole),
+                                       "parallel": lambda: _forced(True, whole)})
+    flat_t, tiered_t = timing["flat"], timing["auto"]
     with _solver.use_engine("numpy"):
         numpy_t, lp_numpy = best_of(max(1, args.repeat // 2), lambda: xm.isolated_liq_price(side, size, entry, margin, TIERS))
     assert np.allclose(lp, lp_numpy, rtol=1e-13, equal_nan=True), "engines disagree"
@@ -83,12 +118,16 @@ def main(argv=None) -> None:
 
     rows = [
         ("fused numpy, flat formula (baseline)", flat_t),
-        ("xlmargin, 5 tiers, default engine", tiered_t),
+        (f"xlmargin, 5 tiers, default engine ({picks})", tiered_t),
+        ("  the same, serial kernel", timing["serial"]),
+        ("  the same, parallel kernel", timing["parallel"]),
         ("xlmargin, 5 tiers, numpy engine", numpy_t),
         (f"per-position Python loop (from {k:,} rows)", loop_t),
     ]
     for label, seconds in rows:
         print(f"  {label:<46} {seconds:9.3f} s  {seconds / flat_t:7.1f}x baseline  {n / seconds / 1e6:8.2f} M rows/s")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"  load average {load:.2f} on {os.cpu_count()} cores; the default engine picks {picks}")
     print(f"  tiered call vs baseline: {tiered_t / flat_t:.2f}x (target <= 1x: no slower than the fused flat formula); "
           f"loop vs tiered call: {loop_t / tiered_t:,.0f}x (target >= 50x)")
 
@@ -116,6 +155,11 @@ def kernel_alone(side, size, entry, margin, flat_t, repeat) -> None:
             print(f"  kernel alone, {label:<8} {output:<11} {seconds:9.3f} s  {seconds / flat_t:5.2f}x the fused flat formula")
 
 
+def _on_the_kernel(cols):
+    with _solver.use_engine("numba"):  # also below COMPILED_FROM_ROWS: what a small call on the kernel would cost
+        return xm.isolated_liq_price(*cols, TIERS)
+
+
 def _burn(seconds: float) -> None:
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
@@ -123,28 +167,27 @@ def _burn(seconds: float) -> None:
 
 
 def busy_cores(side, size, entry, margin) -> None:
-    """Small calls while every core is busy (as in Excel's multithreaded recalculation): serial vs parallel kernel."""
+    """Calls while every core is busy (as in Excel's multithreaded recalculation): the whole call with the
+    serial kernel, with the parallel one, and with the one the default engine picks (by size alone), the
+    kernel used at every size."""
     import multiprocessing
-    import os
 
-    from xlmargin.core import compiled
-
-    burners = [multiprocessing.Process(target=_burn, args=(20.0,)) for _ in range(os.cpu_count() or 2)]
+    burners = [multiprocessing.Process(target=_burn, args=(60.0,)) for _ in range(os.cpu_count() or 2)]
     for b in burners:
         b.start()
     try:
-        table = [TIERS.notional_floor, TIERS.mmr, TIERS.maint_amount]
-        print(f"  with all {len(burners)} cores busy:")
-        for rows in (1, 1_000, 100_000):
+        time.sleep(0.2)  # the burners running
+        print(f"  with every core busy (a spinning process on each of {len(burners)}):")
+        for rows in (1, 1_000, 100_000, 1_000_000, 10_000_000):
             if rows > len(side):
                 break
-            cols = [np.ascontiguousarray(a[:rows]) for a in (side, size, entry, margin)] + [np.zeros(rows)] * 2
-            out = np.empty(rows)
-            timing = {}
-            for label, kernel in (("serial", compiled.count_serial), ("parallel", compiled.count_parallel)):
-                timing[label], _ = best_of(20 if rows < 100_000 else 5, lambda: kernel(*cols, *table, out))  # noqa: B023
-            print(f"    {rows:>9,} rows: serial {timing['serial'] * 1e3:8.3f} ms, parallel {timing['parallel'] * 1e3:8.3f} ms "
-                  f"(auto picks serial below {_solver.PARALLEL_FROM_ROWS:,} rows)")
+            cols = [np.ascontiguousarray(a[:rows]) for a in (side, size, entry, margin)]
+            whole = lambda: _on_the_kernel(cols)  # noqa: E731,B023
+            picks = "parallel" if _solver.parallel_pays(rows) else "serial"
+            timing = interleaved(20 if rows < 100_000 else 3, {
+                "serial": lambda: _forced(False, whole), "parallel": lambda: _forced(True, whole), "auto": whole})  # noqa: B023
+            print(f"    {rows:>10,} rows: serial {timing['serial'] * 1e3:9.3f} ms, parallel {timing['parallel'] * 1e3:9.3f} ms, "
+                  f"default {timing['auto'] * 1e3:9.3f} ms (picks {picks})")
     finally:
         for b in burners:
             b.terminate()
@@ -157,7 +200,7 @@ def crossover(side, size, entry, margin, repeat) -> None:
     This is what ``solver.COMPILED_FROM_ROWS`` and ``PARALLEL_FROM_ROWS`` rest on.
     """
     print(f"  engine crossover (auto uses the kernel from {_solver.COMPILED_FROM_ROWS:,} rows, "
-          f"in parallel from {_solver.PARALLEL_FROM_ROWS:,}):")
+          f"in parallel from {_solver.PARALLEL_FROM_ROWS:,} while a core is free):")
     for rows in (1, 100, 1_000, 2_000, 10_000, 100_000, 1_000_000):
         if rows > len(side):
             break

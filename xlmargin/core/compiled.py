@@ -34,14 +34,15 @@ def _compile_equations() -> dict:
     calls are the compiled ones: the formula itself is never copied.
     """
     scope = dict(vars(eq))
-    for name in ("maint", "balance", "cancelled", "root", "root_above", "fee_at_bankruptcy", "entry_root", "tier_of", "is_answer"):
+    for name in ("maint", "balance", "cancelled", "root", "root_above", "boundary_maint", "fee_at_bankruptcy", "entry_root", "tier_of", "is_answer"):
         function = getattr(eq, name)
         scope[name] = _jit(FunctionType(function.__code__, scope, name, function.__defaults__))
     return scope
 
 
 _equations = _compile_equations()
-maint, balance, root, root_above = (_equations[n] for n in ("maint", "balance", "root", "root_above"))
+maint, balance, root, root_above, boundary_maint = (
+    _equations[n] for n in ("maint", "balance", "root", "root_above", "boundary_maint"))
 fee_at_bankruptcy, entry_root, tier_of, is_answer = (_equations[n] for n in ("fee_at_bankruptcy", "entry_root", "tier_of", "is_answer"))
 
 # two signatures: every column contiguous (the fast case), or any layout (a broadcast scalar among them)
@@ -53,21 +54,33 @@ _SIGNATURES = [types.void(*[_C] * 4, _A, _A, *[_C] * 3, _OUT), types.void(*[_A] 
 _COUNTING = [types.intp(*signature.args) for signature in _SIGNATURES]  # the count loop returns its rows' check
 
 
-def _count_row(s, q, e, m, fee, mode, floors, rates, cums):
-    """One row of the count solver (continuous tables), every mode of :mod:`solver` included."""
-    if mode == 3.0:  # the fee at the bankruptcy price is a fixed amount: out of the margin
-        m = m - fee_at_bankruptcy(s, q, e, m, fee)
-        fee = 0.0
-    if mode == 1.0 or mode == 2.0:  # maintenance margin valued at the entry notional
-        t = tier_of(floors, q * e)
-        fee_amount = fee_at_bankruptcy(s, q, e, m, fee) if mode == 2.0 else fee * q * e
-        return entry_root(s, q, e, m, rates[t], cums[t], fee_amount)
+def _count_row(s, q, e, m, fee, floors, rates, cums, fee0, boundary_mm0):
+    """One row of the count solver (continuous tables), maintenance margin at the price (modes 0 and 3).
+
+    ``m, fee`` as :func:`fee_out` leaves them. ``boundary_mm0`` is
+    :func:`~xlmargin.core.equations.boundary_maint` at each boundary for the fee ``fee0``, made once
+    a call: a row with that fee uses it, any other makes its own (the same numbers either way).
+    """
     t = 0
     x = s * m - q * e
     for j in range(1, floors.shape[0]):
-        if root_above(x, s, fee, floors[j], rates[j], cums[j]):
-            t += 1
+        mm = boundary_mm0[j] if fee == fee0 else boundary_maint(fee, floors[j], rates[j], cums[j])
+        t += root_above(x, s, floors[j], mm)
     return root(s, q, e, m, rates[t] + fee, cums[t])
+
+
+def _entry_row(s, q, e, m, fee, mode, floors, rates, cums):
+    """One row whose maintenance margin is valued at the entry notional (modes 1 and 2): one closed form."""
+    t = tier_of(floors, q * e)
+    fee_amount = fee_at_bankruptcy(s, q, e, m, fee) if mode == 2.0 else fee * q * e
+    return entry_root(s, q, e, m, rates[t], cums[t], fee_amount)
+
+
+def _fee_out(s, q, e, m, fee, mode):
+    """Margin and fee rate once a fee charged at the bankruptcy price (mode 3) is taken out of the margin."""
+    if mode == 3.0:  # the fee at the bankruptcy price is a fixed amount
+        return m - fee_at_bankruptcy(s, q, e, m, fee), 0.0
+    return m, fee
 
 
 def _step_row(s, q, e, m, fee, floors, caps, rates, cums):
@@ -95,7 +108,9 @@ def _step_row(s, q, e, m, fee, floors, caps, rates, cums):
         u = root(s, q, e, m, rate, cums[t])
 
 
-count_row = _jit(_count_row)
+count_row, fee_out = _jit(_count_row), _jit(_fee_out)
+# not inlined: the rare branch (a search of the table) kept out of the count loop's body, ~1.5x faster
+entry_row = numba.njit(cache=True, inline="never")(_entry_row)
 step_row = _jit(_step_row)
 
 
@@ -104,16 +119,30 @@ def _count_loop(s, q, e, m, fee, mode, floors, rates, cums, out):
 
     An isolated position: side +1 or -1, size and entry (in u) finite and > 0, margin finite and >= 0.
     The caller that skipped those checks runs them when the count is not 0 (they name the argument and
-    row); a caller that checked them ignores the count (a cross position's margin may be negative).
-    The check is branch-free and every row is solved (compiled with numpy's error model, a row that
-    holds no position divides by zero into NaN instead of raising): about half the cost of one pass
-    per column.
+    row; a notional ``q*e`` beyond the float range also counts, so that those checks judge it); a caller
+    that checked them ignores the count (a cross position's margin may be negative). The check is
+    branch-free, one comparison a column and one for infinity (NaN fails every comparison), and every
+    row is solved (compiled with numpy's error model, a row that holds no position divides by zero
+    into NaN instead of raising). The maintenance margin at each boundary is made once for the first
+    row's fee (a call's fee is mostly one value): a row's answer depends on its own values alone, so
+    serial and parallel give the same numbers.
     """
+    n = out.shape[0]
+    if n == 0:
+        return 0
+    fee0 = fee_out(s[0], q[0], e[0], m[0], fee[0], mode[0])[1]
+    boundary_mm0 = np.empty(floors.shape[0])
+    for j in range(floors.shape[0]):
+        boundary_mm0[j] = boundary_maint(fee0, floors[j], rates[j], cums[j])
     bad = 0
-    for i in numba.prange(out.shape[0]):
-        u = count_row(s[i], q[i], e[i], m[i], fee[i], mode[i], floors, rates, cums)
+    for i in numba.prange(n):
+        m_, fee_ = fee_out(s[i], q[i], e[i], m[i], fee[i], mode[i])
+        if mode[i] == 1.0 or mode[i] == 2.0:  # maintenance margin valued at the entry notional
+            u = entry_row(s[i], q[i], e[i], m_, fee_, mode[i], floors, rates, cums)
+        else:
+            u = count_row(s[i], q[i], e[i], m_, fee_, floors, rates, cums, fee0, boundary_mm0)
         out[i] = u if is_answer(u) else np.nan
-        held = (abs(s[i]) == 1.0) & (q[i] > 0.0) & (q[i] < np.inf) & (e[i] > 0.0) & (e[i] < np.inf) & (m[i] >= 0.0) & (m[i] < np.inf)
+        held = (abs(s[i]) == 1.0) & (q[i] > 0.0) & (e[i] > 0.0) & (m[i] >= 0.0) & (q[i] * e[i] + m[i] < np.inf)
         bad += 1 - held
     return bad
 

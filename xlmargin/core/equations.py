@@ -56,15 +56,21 @@ def root(s, q, e, m, rate, cum):
     return cancelled(m + cum - s * (q * e), np.abs(m) + np.abs(cum) + q * e) / (q * rate - s * q)
 
 
-def root_above(x, s, fee, b, rate, cum):
-    """True where the root lies above the boundary notional ``b``; ``x = s*m - q*e``.
+def root_above(x, s, b, mm_b):
+    """True where the root lies above the boundary notional ``b``; ``x = s*m - q*e``, ``mm_b = MM(b)``.
 
     That is ``s * balance(b) < 0``, rearranged (``s*s = 1``) so that ``x`` is
-    computed once for all boundaries: ``x + b < s * MM(b)``. For a continuous
+    computed once for all boundaries and ``mm_b`` (:func:`boundary_maint`) once
+    for all rows with the same fee: ``x + b < s * MM(b)``. For a continuous
     tier table the balance is continuous and strictly monotone in ``u``, so
     counting the boundaries below the root gives its tier without a search.
     """
-    return x + b < s * maint(b, rate + fee, cum)
+    return x + b < s * mm_b
+
+
+def boundary_maint(fee, b, rate, cum):
+    """Maintenance margin and fee to close at the boundary notional ``b``: ``MM(b)`` of :func:`root_above`."""
+    return maint(b, rate + fee, cum)
 
 
 def fee_at_bankruptcy(s, q, e, m, fee):

@@ -33,7 +33,8 @@ Two engines give the same numbers: numpy (always available, also in xlwings
 Lite) and the compiled kernel (:mod:`xlmargin.core.compiled`, with numba
 installed: ``pip install xlmargin[fast]``). ``"auto"`` (the default) uses the
 kernel only for calls of at least :data:`COMPILED_FROM_ROWS` rows, where it
-is faster, and its parallel variant from :data:`PARALLEL_FROM_ROWS` rows.
+is faster, and its parallel variant from :data:`PARALLEL_FROM_ROWS` rows on more than
+one core (:func:`parallel_pays`): serial and parallel give the same numbers.
 :func:`use_engine` picks one for a block of code; the choice is a context
 variable, so concurrent calls (threads, asyncio tasks) do not see each other's.
 """
@@ -43,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import importlib.util
+import os
 from typing import Any
 from collections.abc import Iterator
 
@@ -208,8 +210,22 @@ def _run(parallel, serial, args, table) -> tuple[np.ndarray, Any]:
     columns = [np.full(n, a[0]) if n and a.strides == (0,) and i < 4 else a if a.strides == (0,) else np.ascontiguousarray(a)
                for i, a in enumerate(args)]
     out = np.empty(n)
-    returned = (parallel if n >= PARALLEL_FROM_ROWS else serial)(*columns, *table, out)
+    returned = (parallel if parallel_pays(n) else serial)(*columns, *table, out)
     return out, returned
+
+
+def parallel_pays(rows: int) -> bool:
+    """True where the parallel kernel is faster: from :data:`PARALLEL_FROM_ROWS` rows, with more than one core.
+
+    Below that size it stalls when the cores are busy (waking its threads costs more than the work); from it,
+    it is faster even with every core busy (tests/benchmarks/bench_liq_price.py, "every core busy": ~0.45 s
+    against ~1.2 s for 10M rows with a spinning process on each of two cores), so the size decides, and the
+    cores this process may run on (a process pinned to one core runs serially).
+    """
+    if rows < PARALLEL_FROM_ROWS:
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores > 1
 
 
 def count_numpy(s, q, e, m, fee, floors, caps, rates, cums) -> np.ndarray:
@@ -217,7 +233,7 @@ def count_numpy(s, q, e, m, fee, floors, caps, rates, cums) -> np.ndarray:
     t = np.zeros(np.shape(q), dtype=np.intp)
     x = s * m - q * e
     for j in range(1, len(floors)):
-        t += eq.root_above(x, s, fee, floors[j], rates[j], cums[j])
+        t += eq.root_above(x, s, floors[j], eq.boundary_maint(fee, floors[j], rates[j], cums[j]))
     return no_answer_to_nan(eq.root(s, q, e, m, rates[t] + fee, cums[t]))
 
 
