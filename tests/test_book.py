@@ -68,8 +68,17 @@ def test_unknown_tier_set_and_mixed_contracts():
     bad.loc[0, "tier_set"] = "my_tiers"
     bad.loc[1, "contract"] = "inverse"
     found = problems(bad)
-    assert any("tier_set 'my_tiers' is neither on the Tiers sheet nor a shipped table" in p for p in found)
+    assert any(p.startswith("Positions: tier_set 'my_tiers' is neither in Tiers nor a shipped table") for p in found)
     assert any("account(s) a mix linear and inverse contracts" in p for p in found)
+
+
+def test_an_unknown_tier_set_is_named_in_the_files_the_book_came_from():
+    """A CSV book's message names its files, not the sheets of a workbook (found by tests/test_fuzz_entry_points.py)."""
+    bad = GOOD.copy()
+    bad.loc[0, "tier_set"] = "inf"
+    with pytest.raises(BookError) as raised:
+        check_book(bad, ACCOUNTS, names=("positions.csv", "accounts.csv", "tiers.csv"))
+    assert "positions.csv: tier_set 'inf' is neither in tiers.csv nor a shipped table" in str(raised.value)
 
 
 def test_tier_sets_from_the_tiers_table():

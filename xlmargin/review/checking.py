@@ -148,7 +148,7 @@ def check_book(
         raise BookError([f"{pos_name}: no positions"])
     _check_positions(positions, pos_name, problems, offset)
     accounts = _check_accounts(accounts, positions, names, problems, offset)
-    tiers = _tier_tables(tier_rows, positions, tier_name, problems, offset)
+    tiers = _tier_tables(tier_rows, positions, (pos_name, tier_name), problems, offset)
     if problems:
         raise BookError(problems)
     return positions.reset_index(drop=True), accounts.reset_index(drop=True), tiers
@@ -290,7 +290,8 @@ def _check_collateral(accounts, positions, where, problems, offset) -> None:
                             f"{_rows(unpriced, offset)}")
 
 
-def _tier_tables(tier_rows, positions, where, problems, offset) -> dict[str, TierTable]:
+def _tier_tables(tier_rows, positions, names, problems, offset) -> dict[str, TierTable]:
+    pos_name, where = names  # the positions' and the tier rows' names (sheets or files)
     tiers: dict[str, TierTable] = {}
     broken: set[str] = set()
     if tier_rows is not None and not tier_rows.dropna(how="all").empty:
@@ -309,6 +310,6 @@ def _tier_tables(tier_rows, positions, where, problems, offset) -> dict[str, Tie
             tiers[name] = TierTable.load(name)
         else:
             rows = positions["tier_set"] == name
-            problems.append(f"Positions: tier_set '{name}' is neither on the Tiers sheet nor a shipped table "
+            problems.append(f"{pos_name}: tier_set '{name}' is neither in {where} nor a shipped table "
                             f"({', '.join(TierTable.available())}) in rows {_rows(rows, offset)}")
     return tiers
