@@ -1,25 +1,30 @@
-"""Writing the rows of a large table into an XlsxWriter worksheet fast: the same cells, a row at a time, not a cell at a time.
+"""Writing the rows of a large table into an XlsxWriter worksheet fast: the same cells, a block of rows at a time, in C.
 
 XlsxWriter's ``write_number`` / ``write_string`` cost about 3-9 µs a cell in
 Python (a call, a check, a tuple, then an XML element per cell); a 1,000,000-
 position report holds about 40 million cells. In ``constant_memory`` mode
 XlsxWriter streams each finished row as XML into a temporary file, which it
 copies into the sheet when the workbook closes. :func:`write_rows` writes the
-same XML into that file a row at a time: each cell's markup comes from
-XlsxWriter itself (its ``_write_cell``, once per distinct text, flag or special
-number of a column), and finite numbers are formatted as XlsxWriter does
-(``{:.16G}``), so the file holds the cells the per-cell calls would have written.
+rows' XML into that file itself, a block of rows at a time, with pyarrow's
+compute functions (no Python loop over cells): each number is formatted by
+Arrow's float-to-text cast (the shortest text that reads back as the same
+float), and the rest of each cell's markup is XlsxWriter's own (its
+``_write_cell``, once per distinct text and once per column for a number, an
+empty cell and ``#NUM!``). The cells are those the per-cell calls write, with
+one difference: where ``write_number`` keeps 16 significant digits
+(``{:.16G}``), a cell here holds the float exactly (``0.1`` as ``0.1``,
+``1e+20`` where XlsxWriter writes ``1E+20``: both are numbers to Excel).
 It uses four of XlsxWriter's internals (``fh``, ``previous_row``,
 ``_write_single_row``, ``_write_cell``); ``tests/test_report_xlsx_rows.py``
-compares the result with the per-cell path byte for byte, so a change in
-XlsxWriter shows there.
+compares the result with the per-cell path, so a change in XlsxWriter shows there.
 
 With a :class:`Later`, the rows are not written at once: a marker takes their
 place in XlsxWriter's temporary file, and :func:`closing` writes them when the
 workbook closes, straight into the zip file, while a second thread compresses
-them (zlib works without Python's lock). A million positions' ~1 GB of sheet
-XML then never goes to disk uncompressed (XlsxWriter writes it twice there, and
-reads it twice), and formatting and compressing use both cores.
+them (zlib works without Python's lock, as do Arrow's kernels). A million
+positions' ~1 GB of sheet XML then never goes to disk uncompressed (XlsxWriter
+writes it twice there, and reads it twice), and formatting and compressing use
+both cores.
 """
 
 from __future__ import annotations
@@ -34,17 +39,19 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import (
     CellBlankTuple,
-    CellBooleanTuple,
     CellFormulaTuple,
     CellNumberTuple,
     CellStringTuple,
 )
 
-CHUNK = 5_000  # rows formatted at once: the cells' markup exists for a few chunks at a time (~5 MB each for 20 columns)
+CHUNK = 20_000  # rows made at once: their XML exists for a few blocks at a time (~20 MB each for 20 columns)
 ANNOUNCED_FROM = 50_000  # a block of rows this long is announced to the progress callback as it is written
+TEXT = pa.large_string()  # 64-bit offsets: a block of rows of long texts may pass 2 GB
 TEXT_MAX = 32_767  # Excel's most UTF-16 units in a cell (XlsxWriter truncates longer strings)
 
 
@@ -70,65 +77,45 @@ def _truncated(text: str) -> str:
 
 _PLAIN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.:+-]*")  # text XlsxWriter writes as it is (no escape, no space to keep)
 
+Pieces = list  # of str (the same for every row) and pyarrow string arrays (one text per row): one cell's markup, in order
 
-def _texts(sheet, col: int, values):
-    """A function of (start, stop): the markup of those of ``values``, made once per distinct text (XlsxWriter's, unless plain).
 
-    ``values``: strings, or a pandas Series whose values are written as their
-    ``str`` and whose missing values as an empty text.
+def _texts(sheet, col: int, values) -> Callable[[slice | np.ndarray], Pieces]:
+    """The markup of ``values[rows]`` after ``<c r="A1"``, made once per distinct text (XlsxWriter's, unless plain).
+
+    ``values``: strings (a list or array), or a pandas Series whose values are
+    written as their ``str`` and whose missing values as an empty text.
     """
     if isinstance(values, pd.Series):
         codes, found = pd.factorize(values)  # a missing value's code is -1: the last text, ""
         uniques = [str(u) for u in found] + [""]
     else:
         codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-    markup = np.array([f' t="inlineStr"><is><t>{u}</t></is></c>' if _PLAIN.fullmatch(u) else
-                       _markup(sheet, col, CellStringTuple(_truncated(u), None)) for u in uniques], dtype=object)
-    return lambda start, stop: markup[codes[start:stop]].tolist()
+    markup = pa.array([f' t="inlineStr"><is><t>{u}</t></is></c>' if _PLAIN.fullmatch(u) else
+                       _markup(sheet, col, CellStringTuple(_truncated(u), None)) for u in uniques], TEXT)
+    codes = np.where(codes < 0, len(markup) - 1, codes)
+    return lambda rows: [markup.take(pa.array(codes[rows]))]
 
 
-def _numbers(sheet, col: int, values: np.ndarray, cell_format):
-    """A function of (start, stop): the markup of those numbers, NaN an empty cell, +-inf ``#NUM!``."""
-    number = _markup(sheet, col, CellNumberTuple(1.0, cell_format)).replace("<v>1</v>", "<v>%.16G</v>")
-    blank = _markup(sheet, col, CellBlankTuple(cell_format))
-    error = _markup(sheet, col, CellFormulaTuple("#NUM!", cell_format, "#NUM!"))
+def _numbers(sheet, col: int, values: np.ndarray, cell_format) -> Callable[[slice | np.ndarray], Pieces]:
+    """The markup of ``values[rows]`` after ``<c r="A1"``: NaN an empty cell, +-inf ``#NUM!``."""
+    before, after = _markup(sheet, col, CellNumberTuple(1.0, cell_format)).split("<v>1</v>")
+    before, after = before + "<v>", "</v>" + after
+    if np.isfinite(values).all():
+        return lambda rows: [before, pc.cast(pa.array(values[rows]), TEXT), after]
+    blank = pa.scalar(_markup(sheet, col, CellBlankTuple(cell_format)), TEXT)
+    error = pa.scalar(_markup(sheet, col, CellFormulaTuple("#NUM!", cell_format, "#NUM!")), TEXT)
 
-    def markup(numbers: np.ndarray) -> list[str]:
-        return [number % v if v - v == 0 else blank if v != v else error for v in numbers.tolist()]  # v - v: 0 when finite
+    def pieces(rows: slice | np.ndarray) -> Pieces:
+        numbers = pa.array(values[rows])
+        cells = _join([before, pc.cast(numbers, TEXT), after])
+        return [pc.if_else(pc.is_finite(numbers), cells, pc.if_else(pc.is_nan(numbers), blank, error))]
 
-    repeated = _repeated(values)
-    if repeated is not None:
-        codes, uniques = repeated
-        texts = np.array(markup(uniques), dtype=object)
-        return lambda start, stop: texts[codes[start:stop]].tolist()
-    return lambda start, stop: markup(values[start:stop])
-
-
-REPEATS_FROM = 4  # a column is formatted once per distinct value where it holds fewer than 1 in REPEATS_FROM distinct values
-_SAMPLE = 10_000
+    return pieces
 
 
-def _repeated(values: np.ndarray):
-    """``(codes, uniques)`` of a float column with many repeated values (a mark price per symbol, a zero funding), else None.
-
-    Values are told apart by their bits (-0.0 is not 0.0, every NaN its own), so
-    each distinct value's text is the one its cells would get.
-    """
-    bits = np.ascontiguousarray(values, dtype=float).view(np.int64)
-    if len(np.unique(bits[:_SAMPLE])) * REPEATS_FROM > min(len(bits), _SAMPLE):
-        return None
-    codes, uniques = pd.factorize(bits)
-    if len(uniques) * REPEATS_FROM > len(bits):
-        return None
-    return codes, np.asarray(uniques, dtype=np.int64).view(np.float64)
-
-
-def _flags(sheet, col: int, values: np.ndarray):
-    markup = [_markup(sheet, col, CellBooleanTuple(0, None)), _markup(sheet, col, CellBooleanTuple(1, None))]
-    return lambda start, stop: [markup[v] for v in values[start:stop].tolist()]
-
-
-def write_rows(sheet, first_row: int, columns: list[tuple], later: Later | None = None) -> int:
+def write_rows(sheet, first_row: int, columns: list[tuple], later: Later | None = None,
+               positions: np.ndarray | None = None) -> int:
     """Write the cells of ``columns`` at rows ``first_row``, ``first_row + 1``, ... of ``sheet``; return the row after.
 
     Parameters
@@ -140,52 +127,44 @@ def write_rows(sheet, first_row: int, columns: list[tuple], later: Later | None 
         The first row to write (0-based).
     columns : list of (kind, values, format)
         Per column, from the left: ``"number"`` (a float array; NaN an empty
-        cell with the format, +-inf ``#NUM!``), ``"text"`` (strings, or a
-        Series: each value's ``str``, a missing one an empty text) or
-        ``"flag"`` (booleans), and the cell format of a number column.
+        cell with the format, +-inf ``#NUM!``) or ``"text"`` (strings, or a
+        Series: each value's ``str``, a missing one an empty text), and the cell
+        format of a number column.
     later : Later, optional
         Where to leave the rows until the workbook closes (under :func:`closing`);
         without it they are written now.
+    positions : array of int, optional
+        Which of the values to write, in order (a sorted view of the columns:
+        each block of rows is taken as it is written); default all, as they are.
     """
-    n = len(columns[0][1]) if columns else 0
+    n = (len(columns[0][1]) if positions is None else len(positions)) if columns else 0
     if n == 0:
         return first_row
     sheet._write_single_row(first_row)  # the rows above (the header) go out first, as a cell write would send them
-    cells, fields = [], []
+    cells = []
     for j, (kind, values, cell_format) in enumerate(columns):
-        letter = xl_col_to_name(j)
-        if kind == "number" and np.isfinite(values).all():
-            attr = f' s="{cell_format._get_xf_index()}"' if cell_format is not None else ""
-            numbers = np.asarray(values, dtype=float)
-            repeated = _repeated(numbers)
-            if repeated is None:
-                cells.append(f'<c r="{letter}{{0}}"{attr}><v>{{{len(fields) + 1}:.16G}}</v></c>')
-                fields.append(lambda start, stop, numbers=numbers: numbers[start:stop].tolist())
-            else:  # each distinct value formatted once, as the template would
-                codes, uniques = repeated
-                texts = np.array(["{:.16G}".format(v) for v in uniques.tolist()], dtype=object)
-                cells.append(f'<c r="{letter}{{0}}"{attr}><v>{{{len(fields) + 1}}}</v></c>')
-                fields.append(lambda start, stop, codes=codes, texts=texts: texts[codes[start:stop]].tolist())
-            continue
         if kind == "number":
-            field = _numbers(sheet, j, np.asarray(values, dtype=float), cell_format)
+            cells.append(_numbers(sheet, j, np.asarray(values, dtype=float), cell_format))
         elif kind == "text":
-            field = _texts(sheet, j, values if isinstance(values, pd.Series) else list(values))
+            cells.append(_texts(sheet, j, values))
         else:
-            field = _flags(sheet, j, np.asarray(values, dtype=bool).astype(int))
-        cells.append(f'<c r="{letter}{{0}}"{{{len(fields) + 1}}}')
-        fields.append(field)
-    template = '<row r="{0}">' + "".join(cells) + "</row>"
+            raise ValueError(f"unknown kind of column {kind!r}: 'number' or 'text'")
+    letters = [f'<c r="{xl_col_to_name(j)}' for j in range(len(columns))]
 
-    def pieces() -> Iterator[str]:
+    def pieces() -> Iterator[memoryview]:
         for start in range(0, n, CHUNK):
             stop = min(start + CHUNK, n)
-            numbers = range(first_row + 1 + start, first_row + 1 + stop)  # Excel's rows count from 1
-            yield "".join(map(template.format, numbers, *(field(start, stop) for field in fields)))
+            row = pc.cast(pa.array(np.arange(first_row + 1 + start, first_row + 1 + stop)), TEXT)  # rows from 1
+            rows = slice(start, stop) if positions is None else positions[start:stop]
+            markup: Pieces = ['<row r="', row, '">']
+            for letter, cell in zip(letters, cells):
+                markup += [letter, row, '"', *cell(rows)]
+            markup.append("</row>")
+            yield _joined(_join(markup))
 
     if later is None:
         for piece in pieces():
-            sheet.fh.write(piece)
+            sheet.fh.write(str(piece, "utf-8"))
     else:
         sheet.fh.write(later.add(n, f"{sheet.name}: {n:,} rows", pieces))
     last = first_row + n - 1
@@ -193,6 +172,24 @@ def write_rows(sheet, first_row: int, columns: list[tuple], later: Later | None 
     sheet._check_dimensions(last, len(columns) - 1)
     sheet.previous_row = last + 1  # the next cell written goes below; a row above would be refused as XlsxWriter does
     return last + 1
+
+
+def _join(pieces: Pieces) -> pa.LargeStringArray:
+    """Per row, the texts of ``pieces`` one after the other (neighbouring fixed texts put together first)."""
+    merged: Pieces = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return pc.binary_join_element_wise(*(pa.scalar(p, TEXT) if isinstance(p, str) else p for p in merged), pa.scalar("", TEXT))
+
+
+def _joined(texts: pa.LargeStringArray) -> memoryview:
+    """All of ``texts`` one after the other, as UTF-8: where they already lie so, in the array's data buffer."""
+    offsets, data = texts.buffers()[1:]
+    offsets = np.frombuffer(offsets, dtype=np.int64)
+    return memoryview(data)[offsets[texts.offset]:offsets[texts.offset + len(texts)]]
 
 
 class Later:
@@ -246,20 +243,20 @@ def closing(later: Later | None, level: int, progress: Callable[[str], None] | N
         module.ZipFile = saved
 
 
-def _expanded(text: str, marker: re.Pattern, blocks: dict, say) -> Iterator[str]:
-    """``text`` with each marker replaced by its rows, in pieces."""
+def _expanded(text: str, marker: re.Pattern, blocks: dict, say) -> Iterator[bytes | memoryview]:
+    """``text`` with each marker replaced by its rows, in pieces of UTF-8."""
     start = 0
     for found in marker.finditer(text):
-        yield text[start:found.start()]
+        yield text[start:found.start()].encode("utf-8")
         rows, label, pieces = blocks.pop(found.group())
         if rows >= ANNOUNCED_FROM:
             say(f"xlsx: {label}, written and compressed")
         yield from pieces()
         start = found.end()
-    yield text[start:]
+    yield text[start:].encode("utf-8")
 
 
-def _compress_meanwhile(dest, pieces: Iterator[str]) -> None:
+def _compress_meanwhile(dest, pieces: Iterator[bytes | memoryview]) -> None:
     """Write ``pieces`` to ``dest`` (a zip member: deflate and CRC, which release Python's lock) from a second thread."""
     handoff: queue.Queue = queue.Queue(maxsize=2)
     failed: list[BaseException] = []
@@ -278,7 +275,7 @@ def _compress_meanwhile(dest, pieces: Iterator[str]) -> None:
         for piece in pieces:
             if failed:
                 break
-            handoff.put(piece.encode("utf-8"))
+            handoff.put(piece)
     finally:
         handoff.put(None)
         worker.join()
