@@ -40,7 +40,13 @@ NOTE = ("Amounts are in each account's settlement asset and never added across s
 
 @dataclass
 class Table:
-    """A table of the report: the same in every format (HTML/PDF cut it to ``limit`` rows, XLSX to ``xlsx_limit``)."""
+    """A table of the report: the same in every format (HTML/PDF cut it to ``limit`` rows, XLSX to ``xlsx_limit``).
+
+    ``order``: the positions of ``frame``'s rows in the order shown (and which
+    are shown), where the table is a sorted view of a result's frame; the
+    writers take the rows they write (``head``, ``rows``), so a million-row
+    table is never copied whole to be sorted.
+    """
 
     title: str
     frame: pd.DataFrame
@@ -52,6 +58,27 @@ class Table:
     limit: int | None = None  # HTML/PDF rows
     xlsx_limit: int | None = None
     what: str = "rows"
+    order: np.ndarray | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """How many rows the table has (all of them, whatever a format shows)."""
+        return len(self.frame) if self.order is None else len(self.order)
+
+    def positions(self, start: int = 0, stop: int | None = None) -> np.ndarray | None:
+        """Where rows ``start`` to ``stop`` of the table lie in ``frame`` (None: ``frame``'s own rows, all in order)."""
+        if self.order is None:
+            return None if start == 0 and (stop is None or stop >= len(self.frame)) else np.arange(len(self.frame))[start:stop]
+        return self.order[start:stop]
+
+    def rows(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """Rows ``start`` to ``stop`` of the table, in order, as a DataFrame of their own."""
+        positions = self.positions(start, stop)
+        return self.frame if positions is None else self.frame.iloc[positions]
+
+    def head(self, n: int | None) -> pd.DataFrame:
+        """The first ``n`` rows (all if None)."""
+        return self.rows(0, n)
 
 
 @dataclass
@@ -192,9 +219,26 @@ def exposures(result: RiskResult, asset: str) -> pd.DataFrame:
                               "net_notional", "largest_position", "largest_account_share_pct"]]
 
 
+def sort_order(frame: pd.DataFrame, by: str | list[str], ascending: bool = True) -> np.ndarray:
+    """The positions of ``frame``'s rows sorted by ``by`` (stable, NaN last): ``frame.iloc[order]`` is ``sort_values``'."""
+    keys = [by] if isinstance(by, str) else list(by)
+    return (frame[keys].reset_index(drop=True)
+            .sort_values(keys, ascending=ascending, na_position="last", kind="stable").index.to_numpy())
+
+
+def _accounts_order(result: RiskResult) -> np.ndarray:
+    return sort_order(result.accounts, "margin_ratio", ascending=False)
+
+
 def accounts_table(result: RiskResult) -> pd.DataFrame:
     """All accounts, the highest margin ratio first (stable; accounts without cross positions last)."""
-    return result.accounts.sort_values("margin_ratio", ascending=False, na_position="last", kind="stable")
+    return result.accounts.iloc[_accounts_order(result)]
+
+
+def _positions_frame(result: RiskResult, columns: list[str] | None = None) -> pd.DataFrame:
+    positions = copy_sharing(result.positions)  # the book's columns, shared, and the settlement asset
+    positions.insert(1, "settlement_asset", _settlement(result))
+    return positions if columns is None else positions[list(dict.fromkeys(columns))]
 
 
 def positions_table(result: RiskResult, columns: list[str] | None = None) -> pd.DataFrame:
@@ -203,27 +247,33 @@ def positions_table(result: RiskResult, columns: list[str] | None = None) -> pd.
     ``columns``: only these (default: all of ``result.positions``'s, the
     settlement asset second).
     """
-    positions = copy_sharing(result.positions)  # sorted below into a table of its own
-    positions.insert(1, "settlement_asset", _settlement(result))
-    if columns is not None:
-        positions = positions[list(dict.fromkeys([*columns, "distance_to_liq_pct"]))]
-    order = positions.sort_values("distance_to_liq_pct", na_position="last", kind="stable")
-    return order if columns is None or "distance_to_liq_pct" in columns else order.drop(columns="distance_to_liq_pct")
+    return _positions_frame(result, columns).iloc[sort_order(result.positions, "distance_to_liq_pct")]
 
 
-def _of_asset(frame: pd.DataFrame, asset: str, settles: pd.Series | None = None) -> pd.DataFrame:
-    """The rows of ``frame`` settled in ``asset`` (by ``settles``, default its column): ``frame`` itself if all are."""
+def _of_asset(frame: pd.DataFrame, asset: str, order: np.ndarray, settles: pd.Series | None = None) -> np.ndarray:
+    """The positions in ``order`` of the rows of ``frame`` settled in ``asset`` (by ``settles``, default its column)."""
     mine = ((frame["settlement_asset"] if settles is None else settles) == asset).to_numpy()
-    return frame if mine.all() else frame[mine]
+    return order if mine.all() else order[mine[order]]
+
+
+def _rows_of(frame: pd.DataFrame, positions: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """``names`` of the rows of ``frame`` at ``positions`` (in ``frame``'s order; ``frame`` itself if they are all its rows)."""
+    return frame if len(positions) == len(frame) else frame[names].iloc[np.sort(positions)]
+
+
+def _cascade_frame(result: RiskResult) -> tuple[pd.DataFrame, np.ndarray]:
+    """The cascade's rows with their settlement asset, and their order (:func:`cascade_table`)."""
+    cascade = copy_sharing(result.cascade)
+    cascade.insert(1, "settlement_asset", cascade["account"].map(result.accounts.set_index("account")["settlement_asset"]))
+    first = cascade["lost_at_move_pct"].abs().groupby([cascade["direction"], cascade["account"]]).transform("min")
+    order = sort_order(cascade[["direction", "account", "order"]].assign(_first=first), ["direction", "_first", "account", "order"])
+    return cascade[CASCADE_COLUMNS], order
 
 
 def cascade_table(result: RiskResult) -> pd.DataFrame:
     """The cascade, falling then rising prices; accounts in the order they lose their first position."""
-    cascade = copy_sharing(result.cascade)
-    cascade.insert(1, "settlement_asset", cascade["account"].map(result.accounts.set_index("account")["settlement_asset"]))
-    first = cascade["lost_at_move_pct"].abs().groupby([cascade["direction"], cascade["account"]]).transform("min")
-    order = cascade.assign(_first=first).sort_values(["direction", "_first", "account", "order"], kind="stable")
-    return order.drop(columns="_first")[CASCADE_COLUMNS]
+    frame, order = _cascade_frame(result)
+    return frame.iloc[order]
 
 
 ACCOUNT_COLUMNS = ["account", "positions", "wallet_balance", "funding", "collateral_value", "equity", "deficit",
@@ -310,32 +360,38 @@ def report_parts(result: RiskResult, max_rows: int | None = None) -> list[Table 
         exposure = exposures(result, asset)
         parts.append(Table(f"Exposure per underlying [{asset}], the largest first", exposure, columns_of(exposure, asset),
                            note="Concentration: the largest account's share of the underlying's gross notional."))
-    accounts = accounts_table(result)
+    accounts, accounts_order = result.accounts, _accounts_order(result)
     optional = [c for c in ("rules", "mark_time", "mark_source") if c in result.positions.columns]
-    positions = positions_table(result, ["settlement_asset", *POSITION_COLUMNS, *optional])  # the columns shown only
+    positions = _positions_frame(result, ["settlement_asset", *POSITION_COLUMNS, *optional])  # the columns shown only
+    positions_order = sort_order(positions, "distance_to_liq_pct")
     for asset in result.book.settlement_assets:
-        a = _of_asset(accounts, asset)
-        parts.append(Table(f"Accounts settled in {asset}, highest margin ratio first", a, columns_of(a, asset, ACCOUNT_COLUMNS),
-                           level=2, sheet=f"Accounts {asset}", own_sheet=True, limit=max_rows, what="accounts"))
+        a = _of_asset(accounts, asset, accounts_order)
+        parts.append(Table(f"Accounts settled in {asset}, highest margin ratio first", accounts,
+                           columns_of(_rows_of(accounts, a, ACCOUNT_COLUMNS), asset, ACCOUNT_COLUMNS), level=2, sheet=f"Accounts {asset}",
+                           own_sheet=True, limit=max_rows, what="accounts", order=a))
     for asset in result.book.settlement_assets:
-        p = _of_asset(positions, asset)
-        names = POSITION_COLUMNS + [c for c in ("rules", "mark_time", "mark_source") if c in p.columns and p[c].nunique() > 1]
-        parts.append(Table(f"Positions settled in {asset}, nearest to liquidation first", p, columns_of(p, asset, names),
-                           level=2, sheet=f"Positions {asset}", own_sheet=True, limit=max_rows, what="positions"))
+        p = _of_asset(positions, asset, positions_order)
+        mine = _rows_of(positions, p, positions.columns)  # the asset's rows, for their precision
+        names = POSITION_COLUMNS + [c for c in optional if mine[c].nunique() > 1]
+        parts.append(Table(f"Positions settled in {asset}, nearest to liquidation first", positions,
+                           columns_of(mine, asset, names), level=2, sheet=f"Positions {asset}", own_sheet=True,
+                           limit=max_rows, what="positions", order=p))
     parts.extend(reconciliation_parts(result))
     parts.extend(headroom_parts(result))
     parts.append(Heading("Stress tests: prices moved by a shock", sheet="Stress"))
     for asset, title, table in stress_tables(result):
         parts.append(Table(f"{title} — settled in {asset}", table, columns_of(table, asset), level=4, sheet="Stress"))
-    cascade = cascade_table(result)
+    cascade, cascade_order = _cascade_frame(result)
     parts.append(Heading("Cascade: positions lost as all prices move together", sheet="Cascade",
                          note="Exact joint moves: an isolated position at its liquidation price, a cross account at the "
                               "move where its equity meets its maintenance margin (all its cross positions at once)."))
+    directions = cascade["direction"].to_numpy()[cascade_order]
     for direction in ("falling", "rising"):
-        part = cascade[cascade["direction"] == direction]
-        shown = part["account"].drop_duplicates().head(CASCADE_ACCOUNTS)
-        parts.append(Table(f"Prices {direction}", part, columns_of(part, "", CASCADE_COLUMNS), level=3, sheet="Cascade",
-                           limit=int(part["account"].isin(shown).sum()), what="positions"))
+        order = cascade_order[directions == direction]
+        accounts_in_order = cascade["account"].iloc[order]
+        shown = accounts_in_order.drop_duplicates().head(CASCADE_ACCOUNTS)
+        parts.append(Table(f"Prices {direction}", cascade, columns_of(_rows_of(cascade, order, CASCADE_COLUMNS), "", CASCADE_COLUMNS), level=3,
+                           sheet="Cascade", limit=int(accounts_in_order.isin(shown).sum()), what="positions", order=order))
     return parts
 
 
@@ -393,14 +449,14 @@ def headroom_parts(result: RiskResult) -> list[Table | Heading]:
              "comes from their margin can only release a profit. \"—\": the figure does not apply (a cross position; an "
              "account without cross positions).")]
     names = [c for c in HEADROOM_POSITIONS if c in result.positions.columns]  # funding_liq_time: with a mark_time only
-    positions = result.positions[names].assign(_settles=_settlement(result).to_numpy())  # these columns only
-    positions = positions.sort_values("removable_margin", ascending=False, na_position="last", kind="stable")
+    positions = result.positions[names]  # these columns only (shared, not copied)
+    positions_order = sort_order(positions, "removable_margin", ascending=False)
     accounts = result.accounts.sort_values("withdrawable_balance", ascending=False, na_position="last", kind="stable")
     for asset in result.book.settlement_assets:
-        p = _of_asset(positions, asset, positions["_settles"])
-        parts.append(Table(f"Positions settled in {asset}: margin that can come out, break-even, funding to liquidation; the most margin first", p,
-                           columns_of(p, asset, names), sheet="Headroom", limit=SUMMARY_ROWS,
-                           xlsx_limit=SUMMARY_ROWS_XLSX, what="positions"))
+        p = _of_asset(positions, asset, positions_order, _settlement(result))
+        parts.append(Table(f"Positions settled in {asset}: margin that can come out, break-even, funding to liquidation; the most margin first", positions,
+                           columns_of(_rows_of(positions, p, names), asset, names), sheet="Headroom", limit=SUMMARY_ROWS,
+                           xlsx_limit=SUMMARY_ROWS_XLSX, what="positions", order=p))
         a = accounts[(accounts["settlement_asset"] == asset) & accounts["withdrawable_balance"].notna()]
         parts.append(Table(f"Cross accounts settled in {asset}: withdrawable balance, the most first", a,
                            columns_of(a, asset, HEADROOM_ACCOUNTS), sheet="Headroom", limit=SUMMARY_ROWS,

@@ -89,9 +89,8 @@ def html_part(part: Table | Heading, cap: int | None = None) -> HtmlTable:
     """A :class:`~.content.Table` (cut to its limit and to ``cap``, saying so) or a heading, ready for the template."""
     if isinstance(part, Heading):
         return HtmlTable(part.title, [], [], [], part.note, part.level, "heading")
-    frame = part.frame
-    limit = min(x for x in (part.limit, cap, len(frame)) if x is not None)
-    shown = frame.head(limit)
+    limit = min(x for x in (part.limit, cap, part.n_rows) if x is not None)
+    shown = part.head(limit)
     names = [c.name for c in part.columns]
     rows = [[(format_value(value, c), c.kind) for c, value in zip(part.columns, record)]
             for record in shown[names].itertuples(index=False)]
@@ -99,7 +98,7 @@ def html_part(part: Table | Heading, cap: int | None = None) -> HtmlTable:
     row_classes = [("liquidated" if flags["liquidated"] is not None and flags["liquidated"][i] else
                     "margin-call" if flags["margin_call"] is not None and flags["margin_call"][i] else "")
                    for i in range(len(shown))]
-    note = " ".join(x for x in (part.note, _cut_note(len(shown), len(frame), part.what)) if x)
+    note = " ".join(x for x in (part.note, _cut_note(len(shown), part.n_rows, part.what)) if x)
     return HtmlTable(part.title, [c.label for c in part.columns], rows, row_classes, note, part.level)
 
 

@@ -111,12 +111,16 @@ class _Sheets:
             self.breaks[name] = []
         return self.sheets[name]
 
-    def fit(self, name: str, tables: list[tuple[list[Column], pd.DataFrame]], least: dict[int, int] | None = None) -> None:
-        """Set the columns of sheet ``name`` to fit every one of ``tables`` (its columns, its rows) and ``least`` [px]."""
+    def fit(self, name: str, tables: list[tuple[Table, int, int | None]], least: dict[int, int] | None = None) -> None:
+        """Set the columns of sheet ``name`` to fit ``least`` [px] and every one of ``tables`` (a table, its rows from, to)."""
         widths = dict(least or {})
-        for columns, frame in tables:
-            for j, column in enumerate(columns):
-                values = frame[column.name] if column.name in frame.columns else pd.Series(dtype=object)
+        for part, start, stop in tables:
+            positions = part.positions(start, stop)
+            for j, column in enumerate(part.columns):
+                if column.name not in part.frame.columns:
+                    values = pd.Series(dtype=object)
+                else:
+                    values = part.frame[column.name] if positions is None else part.frame[column.name].iloc[positions]
                 widths[j] = max(widths.get(j, 0), fitted_px(column, values))
         sheet = self.sheet(name)
         for j, px in sorted(widths.items()):
@@ -162,22 +166,25 @@ class _Sheets:
         widths = self.widths.get(name) or [fitted_px(c, pd.Series(dtype=object)) for c in part.columns]
         return LINE_PT * header_lines(part.columns, widths)
 
-    def table(self, name: str, row: int, part: Table, frame: pd.DataFrame) -> int:
-        """Write ``frame`` with ``part``'s columns under a header row at ``row`` of sheet ``name``; return the row after it."""
+    def table(self, name: str, row: int, part: Table, start: int = 0, stop: int | None = None) -> int:
+        """Write rows ``start`` to ``stop`` of ``part`` under a header row at ``row`` of sheet ``name``; return the row after it."""
         sheet = self.sheet(name)
         sheet.set_row(row, self.header_height(name, part))  # every wrapped header seen whole
         for j, column in enumerate(part.columns):
             sheet.write_string(row, j, column.label, self.header if column.kind in ("text", "flag") else self.number_header)
+        positions, frame = part.positions(start, stop), part.frame
         columns = []
         for column in part.columns:
             values = frame[column.name]
             if column.kind == "text":
                 columns.append(("text", values, None))  # each value's text, a missing one empty
             elif column.kind == "flag":  # the words of the HTML and PDF, not TRUE/FALSE
-                columns.append(("text", np.where(values.astype(bool).to_numpy(), "yes", "no").tolist(), None))
+                words = pd.Categorical.from_codes(values.astype(bool).to_numpy().astype(np.int8), ["no", "yes"])
+                columns.append(("text", pd.Series(words), None))
             else:
                 columns.append(("number", values.to_numpy(dtype=float), self.fmt(column)))
-        return write_rows(sheet, row + 1, columns, self.later) if len(frame) else row + 1
+        rows = len(frame) if positions is None else len(positions)
+        return write_rows(sheet, row + 1, columns, self.later, positions) if rows else row + 1
 
     def close(self) -> None:
         for name, rows in self.breaks.items():
@@ -252,14 +259,14 @@ def _fast_zip(later=None, progress=None):
         yield
 
 
-def _shown(part: Table) -> pd.DataFrame:
-    """The rows of ``part`` its XLSX sheet holds."""
-    return part.frame if part.xlsx_limit is None else part.frame.head(part.xlsx_limit)
+def _shown(part: Table) -> int:
+    """How many rows of ``part`` its XLSX sheet holds (the first)."""
+    return part.n_rows if part.xlsx_limit is None else min(part.n_rows, part.xlsx_limit)
 
 
 def _fit_stacked(sheets: _Sheets, name: str, parts: list) -> None:
     """The columns of a sheet holding several tables: each as wide as the widest it holds of all of them."""
-    tables = [(p.columns, _shown(p)) for p in parts if isinstance(p, Table) and p.sheet == name and not p.own_sheet]
+    tables = [(p, 0, _shown(p)) for p in parts if isinstance(p, Table) and p.sheet == name and not p.own_sheet]
     sheets.fit(name, tables)
 
 
@@ -283,11 +290,11 @@ def _stacked(sheets: _Sheets, part: Table | Heading) -> None:
         sheets.used_pt[name] -= 3 * LINE_PT
         sheets.rows[name] = row + 1
         return
-    frame = _shown(part)
-    note = part.note + (f" First {len(frame):,} of {len(part.frame):,} {part.what}; all are on the detail sheets."
-                        if len(frame) < len(part.frame) else "")
-    has_table = bool(len(part.frame.columns) and (len(frame) or not note.strip()))
-    block = LINE_PT * (2 + len(frame) + (len(wrap(note.strip(), sheets.span_px(name, width))) if note.strip() else 0))
+    shown = _shown(part)
+    note = part.note + (f" First {shown:,} of {part.n_rows:,} {part.what}; all are on the detail sheets."
+                        if shown < part.n_rows else "")
+    has_table = bool(len(part.frame.columns) and (shown or not note.strip()))
+    block = LINE_PT * (2 + shown + (len(wrap(note.strip(), sheets.span_px(name, width))) if note.strip() else 0))
     sheets.keep(name, row, block + (sheets.header_height(name, part) if has_table else 0))
     sheet.write_string(row, 0, part.title, sheets.bold)
     row += 1
@@ -295,33 +302,33 @@ def _stacked(sheets: _Sheets, part: Table | Heading) -> None:
         sheets.note_rows(name, row, note.strip(), width)
         row += 1
     if has_table:
-        row = sheets.table(name, row, part, frame)
+        row = sheets.table(name, row, part, 0, shown)
     sheets.rows[name] = row + 1
 
 
 def _own_sheets(sheets: _Sheets, part: Table) -> None:
     """A detail table alone on its sheet(s): frozen, repeated header row, autofilter, highlights; split at EXCEL_ROWS."""
     per_sheet = EXCEL_ROWS - 1
-    chunks = max(1, -(-len(part.frame) // per_sheet))
+    chunks = max(1, -(-part.n_rows // per_sheet))
     for k in range(chunks):
-        frame = part.frame.iloc[k * per_sheet:(k + 1) * per_sheet]
+        start, stop = k * per_sheet, min((k + 1) * per_sheet, part.n_rows)
+        rows = stop - start
         name = part.sheet if k == 0 else f"{part.sheet[:25]} ({k + 1})"
         sheet = sheets.sheet(name)
-        sheets.fit(name, [(part.columns, frame)])
+        sheets.fit(name, [(part, start, stop)])
         sheet.freeze_panes(1, 1)
         sheet.repeat_rows(0)
-        end = sheets.table(name, 0, part, frame)
+        end = sheets.table(name, 0, part, start, stop)
         last = len(part.columns) - 1
         sheet.autofilter(0, 0, max(end - 1, 1), last)
         names = [c.name for c in part.columns]
         for flag, fill in (("liquidated", sheets.red), ("margin_call", sheets.amber)):
-            if flag in names and len(frame):
+            if flag in names and rows:
                 letter = xlsxwriter.utility.xl_col_to_name(names.index(flag))
-                sheet.conditional_format(1, 0, len(frame), last, {"type": "formula", "criteria": f'=${letter}2="yes"',
+                sheet.conditional_format(1, 0, rows, last, {"type": "formula", "criteria": f'=${letter}2="yes"',
                                                                   "format": fill})
         if chunks > 1:
-            sheet.set_header(f"&L{part.title} — rows {k * per_sheet + 1:,} to {k * per_sheet + len(frame):,} "
-                             f"of {len(part.frame):,}")
+            sheet.set_header(f"&L{part.title} — rows {start + 1:,} to {stop:,} of {part.n_rows:,}")
 
 
 def _provenance_sheet(sheets: _Sheets, prov: dict) -> None:

@@ -52,7 +52,7 @@ def charts_sheet(sheets, result: RiskResult) -> None:
     """The value curves and the distance histogram, each table with its chart beside it, a page each when they need it."""
     sheet = sheets.sheet(CHARTS)
     tables, _ = _chart_tables(result)
-    sheets.fit(CHARTS, [(t.columns, t.frame) for _, t in tables])
+    sheets.fit(CHARTS, [(t, 0, None) for _, t in tables])
     sheets.extra_px[CHARTS] = CHART_PX + column_px(8.43) * (CHART_COLUMN - len(sheets.widths[CHARTS]))
     sheet.write_string(0, 0, "Charts and their data", sheets.heading)
     row = 2
@@ -61,7 +61,7 @@ def charts_sheet(sheets, result: RiskResult) -> None:
         frame = part.frame
         sheets.keep(CHARTS, row, LINE_PT * (2 + len(frame)) + sheets.header_height(CHARTS, part))
         sheet.write_string(row, 0, part.title, sheets.bold)
-        end = sheets.table(CHARTS, row + 1, part, frame)
+        end = sheets.table(CHARTS, row + 1, part)
         if asset:
             chart = _value_curve_chart(sheets.book, asset, frame, row + 2, end - 1)
         else:
