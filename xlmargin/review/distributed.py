@@ -35,7 +35,7 @@ import pandas as pd
 from ..core.tiers import TierTable
 from ..errors import require_extra
 from .book import Book
-from .checking import check_book
+from .checking import check_book, text_isin
 from .evaluate import RiskResult, evaluate
 from .reading import check_parquet_folder
 
@@ -82,7 +82,7 @@ def _review_partition(part: pd.DataFrame, accounts: pd.DataFrame, tiers: dict[st
     """One partition's review, without its copy of the book (the caller keeps the book)."""
     if part.empty:
         return None
-    checked, accs, _ = check_book(part, accounts[accounts["account"].isin(part["account"].unique())], None)
+    checked, accs, _ = check_book(part, accounts[text_isin(accounts["account"], part["account"])], None)
     result = evaluate(Book(checked, accs, tiers))
     result.book = None  # not sent back: the positions come back in result.positions already
     return result
