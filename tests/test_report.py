@@ -195,15 +195,24 @@ def test_html_positions_are_sorted_by_signed_distance_and_equal_the_core(result,
         assert number(shown) == pytest.approx(move, abs=0.005)  # signed: negative a fall
 
 
-def test_one_precision_and_unit_per_column(reports):
+PRICES = ["Entry price [quote]", "Mark price [quote]", "Liq. price [quote]", "Bankruptcy price [quote]"]
+
+
+def test_one_precision_and_unit_per_column_and_prices_to_their_instruments_decimals(reports):
     table = html_table(reports["html"], "Bankruptcy price")  # positions settled in BTC first
     assert "Liq. price [quote]" in table.columns and "Notional [BTC]" in table.columns
-    text = {c: str for c in ("Mark price [quote]", "Notional [USDT]", "Size [base asset]")}
+    text = {c: str for c in ("Notional [USDT]", "Size [base asset]", "Symbol", *PRICES)}
     usdt = pd.read_html(reports["html"], match="Bankruptcy price", flavor="lxml", converters=text)[1]
-    for column in ("Mark price [quote]", "Notional [USDT]", "Size [base asset]"):
+    for column in ("Notional [USDT]", "Size [base asset]"):
         decimals = {len(str(v).partition(".")[2]) for v in usdt[column].astype(str) if v != "—"}
         assert len(decimals) == 1, column
     assert {len(v.partition(".")[2]) for v in usdt["Notional [USDT]"].astype(str)} == {2}
+    # every price of an instrument to 5 significant digits of its typical mark: BTC ~51,000 and ALT1 ~120 to the
+    # least, 2 decimals; ALT2 at 0.1 and ALT3 at 0.5 to 5 (0.13998, not 0.14 or 47,738.69347 beside it)
+    hand = {"BTCUSDT": 2, "ETHUSDT": 2, "ALT1USDT": 2, "ALT2USDT": 5, "ALT3USDT": 5}
+    for _, row in usdt.iterrows():
+        shown = {len(str(row[c]).partition(".")[2]) for c in PRICES if str(row[c]) != "—"}
+        assert shown == {hand[row["Symbol"]]}, (row["Symbol"], shown)
 
 
 def test_html_summary_groups_by_settlement_asset(result, reports):
@@ -249,11 +258,14 @@ def test_xlsx_is_readable_frozen_and_printable(reports):
     assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.page_setup.fitToHeight == 0  # fit to the width, as many pages down as needed
     assert sheet.print_title_rows == "$1:$1"
-    liq = headers.index("Liq. price [quote]") + 1
-    assert sheet.cell(2, liq).number_format == "#,##0.00000_)"  # one format for the column (ALT2 at 0.13998)
+    liq, symbol = headers.index("Liq. price [quote]") + 1, headers.index("Symbol") + 1
+    formats: dict[str, set] = {}  # per instrument, the formats of all its price cells
+    for r in range(2, sheet.max_row + 1):
+        formats.setdefault(sheet.cell(r, symbol).value, set()).update(
+            sheet.cell(r, c).number_format for c in range(1, len(headers) + 1) if "price [quote]" in headers[c - 1])
+    assert formats["ALT2USDT"] == {"#,##0.00000_)"} and formats["BTCUSDT"] == {"#,##0.00_)"}  # each instrument's, as HTML
     letter = openpyxl.utils.get_column_letter(liq)
     assert sheet.column_dimensions[letter].width >= len("148,196.51741") + 1  # no ###
-    assert {sheet.cell(r, liq).number_format for r in range(2, sheet.max_row + 1)} == {"#,##0.00000_)"}
 
 
 def test_xlsx_splits_a_table_beyond_the_row_limit(result, tmp_path, monkeypatch):

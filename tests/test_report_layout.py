@@ -6,6 +6,8 @@ exactly; pypdf reads the file. The checker itself is checked on a table too wide
 """
 
 import re
+import string
+import subprocess
 
 import pypdf
 import pytest
@@ -116,3 +118,24 @@ def test_every_header_of_the_accounts_and_positions_tables_is_printed(sample_pdf
     for frame, names in ((result.accounts, ACCOUNT_COLUMNS), (result.positions, POSITION_COLUMNS)):
         for column in columns_of(frame, "USDT", [n for n in names if n in frame.columns]):
             assert re.sub(r"\s+", "", column.label) in text, column.label
+
+
+def without_a_font(text: str) -> set[str]:
+    """The characters of ``text`` no installed font draws (fontconfig, which pango asks for a fallback font)."""
+    found = set()
+    for char in sorted(set(text) - set(string.printable)):
+        fonts = subprocess.run(["fc-list", f":charset={ord(char):x}", "family"], check=True, capture_output=True, text=True)
+        if not fonts.stdout.strip():
+            found.add(char)
+    return found
+
+
+def test_the_font_check_sees_a_character_no_font_draws():
+    assert without_a_font("USD\ue000") == {"\ue000"}  # a private-use character: in no font
+
+
+def test_every_character_of_the_report_has_a_font(sample_pdf):
+    """Binance's "USDⓈ-M" needs a font with U+24C8 (neither DejaVu nor Carlito has it; CI installs fonts-symbola)."""
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(sample_pdf).pages)
+    assert "USDⓈ-M" in text
+    assert without_a_font(text) == set()

@@ -119,13 +119,16 @@ def test_the_leverage_header_is_not_wider_than_its_column(books):
 def test_numbers_fit_their_columns(books):
     """The widest number of each column, in its format, inside the column (no ###)."""
     sheet = books["synthetic"]["Positions USDT"]
+    def text(cell) -> str:  # as its own format shows it (a price: its instrument's decimals)
+        fmt = cell.number_format
+        decimals = len(fmt.split(".")[1].split('"')[0].rstrip("_)%")) if "." in fmt else 0
+        return f"{cell.value:,.{decimals}f}"
+
     for column in sheet.iter_cols(min_row=2):
-        numbers = [c.value for c in column if isinstance(c.value, float)]
-        if numbers:
-            fmt = column[0].number_format
-            decimals = len(fmt.split(".")[1].split('"')[0].rstrip("_)%")) if "." in fmt else 0
-            text = f"{max(numbers, key=abs):,.{decimals}f}"
-            assert px(text) + PAD_PX <= column_px(sheet, column[0].column), (column[0].column_letter, text)
+        cells = [c for c in column if isinstance(c.value, float)]
+        if cells:
+            widest = max((text(c) for c in cells), key=px)
+            assert px(widest) + PAD_PX <= column_px(sheet, column[0].column), (column[0].column_letter, widest)
 
 
 def test_liquidated_rows_are_highlighted_by_a_rule_that_matches_the_cells():

@@ -164,3 +164,38 @@ def test_two_blocks_of_later_rows_on_two_sheets_and_one_after_the_other(tmp_path
     with zipfile.ZipFile(tmp_path / "now.xlsx") as now, zipfile.ZipFile(tmp_path / "later.xlsx") as later:
         for name in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
             assert later.read(name) == now.read(name)
+
+
+def test_a_number_column_with_a_format_per_row_gives_each_cell_its_rows_format(tmp_path):
+    """Prices shown to each instrument's decimals: the per-cell reference writes each cell with its row's format."""
+    rng = np.random.default_rng(8)
+    n = 50
+    values = rng.lognormal(3, 4, n)
+    values[[3, 17]] = np.nan
+    values[9] = np.inf
+    codes = rng.integers(0, 3, n)
+
+    def book(path, fast):
+        b = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        sheet = b.add_worksheet("T")
+        formats = [b.add_format({"num_format": f"#,##0.{'0' * d}"}) for d in (2, 5, 8)]
+        if fast:
+            write_rows(sheet, 0, [("number", values, (codes, formats)), ("number", values[::-1].copy(), formats[1])])
+        else:
+            for i in range(n):
+                for j, (value, fmt) in enumerate(((values[i], formats[codes[i]]), (values[::-1][i], formats[1]))):
+                    if np.isfinite(value):
+                        sheet.write_number(i, j, float(value), fmt)
+                    elif np.isnan(value):
+                        sheet.write_blank(i, j, None, fmt)
+                    else:
+                        sheet.write_formula(i, j, "#NUM!", fmt, "#NUM!")
+        b.close()
+
+    book(tmp_path / "slow.xlsx", False)
+    book(tmp_path / "fast.xlsx", True)
+    slow, slow_numbers = _numbers_apart(_sheet_xml(tmp_path / "slow.xlsx"))
+    fast, fast_numbers = _numbers_apart(_sheet_xml(tmp_path / "fast.xlsx"))
+    assert fast == slow  # every cell's style attribute is its row's
+    assert [f"{float(text):.16G}" for text in fast_numbers] == slow_numbers
+    assert len(set(re.findall(rb' s="([0-9]+)"', fast))) == 3

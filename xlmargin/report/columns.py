@@ -14,16 +14,60 @@ STABLE = {"USDT", "USDC", "BUSD", "FDUSD", "USD", "DAI", "TUSD", "EUR"}  # settl
 
 @dataclass
 class Column:
-    """How one column is shown: its label (with its unit), its kind and its number of decimals."""
+    """How one column is shown: its label (with its unit), its kind and its number of decimals.
+
+    ``by_symbol``: for a price column of a table with a ``symbol`` column, the
+    decimals of each instrument's prices (:func:`price_decimals`); ``decimals``
+    is then the most of them, and a symbol not in it is shown to ``decimals``.
+    """
 
     name: str
     label: str
     kind: str  # text, flag, count, price, size, amount, quote, pct, ratio, leverage
     decimals: int = 2
+    by_symbol: dict[str, int] | None = None
+
+    def decimals_of(self, symbol=None) -> int:
+        """The decimals of a value of this column in a row of ``symbol``."""
+        return self.by_symbol.get(symbol, self.decimals) if self.by_symbol is not None else self.decimals
+
+
+PRICE_DIGITS = 5  # significant digits of an instrument's typical price shown (BTC 47,738.69; an altcoin 0.13998)
+
+
+def price_decimals(symbols: pd.Series, prices: pd.Series) -> dict[str, int]:
+    """Decimals of each instrument's prices: ``PRICE_DIGITS`` significant digits of its median price, 2 to 8.
+
+    Parameters
+    ----------
+    symbols : Series of str
+        The instrument of each row.
+    prices : Series of float
+        A price of each row [quote] (the mark); NaN, zero and non-finite prices are left out.
+
+    Returns
+    -------
+    dict
+        Per symbol with a price, its decimals; every price of that instrument
+        (entry, mark, liquidation, bankruptcy, break-even) is shown to them.
+
+    Examples
+    --------
+    >>> price_decimals(pd.Series(["BTCUSDT", "BTCUSDT", "DOGEUSDT"]), pd.Series([47738.69347, 47000.0, 0.13998]))
+    {'BTCUSDT': 2, 'DOGEUSDT': 5}
+    """
+    size = pd.to_numeric(prices, errors="coerce").abs()
+    ok = np.isfinite(size) & (size > 0)
+    typical = size[ok].groupby(symbols[ok].astype(str)).median()
+    digits = np.clip(PRICE_DIGITS - 1 - np.floor(np.log10(typical.to_numpy())), 2, 8).astype(int)
+    return dict(zip(typical.index, digits.tolist()))
 
 
 def _decimals(kind: str, values: pd.Series, asset: str) -> int:
-    """One precision per column: amounts by their settlement asset, prices and sizes by the column's smallest value."""
+    """One precision per column: amounts by their settlement asset, prices and sizes by the column's smallest value.
+
+    (A price column beside a ``symbol`` column is shown per instrument instead: :func:`price_decimals`.)
+    """
     if kind == "amount":
         return 2 if asset.upper() in STABLE or asset == "" else 6
     if kind == "quote":  # an amount in the quote currency (USD), whatever the settlement asset
@@ -52,6 +96,13 @@ def columns_of(frame: pd.DataFrame, asset: str = "", names: list | None = None) 
             label, kind = SPECS.get(name, (str(name), _kind_of(frame[name])))
         label = label.replace("{asset}", asset or "settlement asset")
         out.append(Column(name, label, kind, _decimals(kind, frame[name], asset)))
+    prices = [c for c in out if c.kind == "price"]
+    if prices and "symbol" in frame.columns:  # one instrument's prices to its own decimals, in every price column
+        reference = frame["mark_price"] if "mark_price" in frame.columns else frame[prices[0].name]
+        by_symbol = price_decimals(frame["symbol"], reference)
+        for column in prices:
+            column.by_symbol = by_symbol
+            column.decimals = max(by_symbol.values(), default=column.decimals)
     return out
 
 
@@ -65,8 +116,8 @@ def _kind_of(values: pd.Series) -> str:
     return "text"
 
 
-def format_value(value, column: Column) -> str:
-    """One cell's text in HTML/PDF, in its column's precision.
+def format_value(value, column: Column, symbol=None) -> str:
+    """One cell's text in HTML/PDF, in its column's precision (a price: its instrument's, ``symbol``).
 
     NaN (no answer) is ``NONE``, never 0; an infinite margin ratio is '∞'.
 
@@ -92,12 +143,14 @@ def format_value(value, column: Column) -> str:
         return f"{round(value, 2) + 0.0:,.2f} %"
     if kind == "leverage":
         return f"{value:,.{column.decimals}f}x"
-    return f"{round(float(value), column.decimals) + 0.0:,.{column.decimals}f}"  # + 0.0: no "-0.00"
+    decimals = column.decimals_of(symbol)
+    return f"{round(float(value), decimals) + 0.0:,.{decimals}f}"  # + 0.0: no "-0.00"
 
 
-def excel_format(column: Column) -> str:
-    """The XLSX number format of a column: the same precision and words as HTML/PDF (``6.33 %``, with its space)."""
-    zeros = "." + "0" * column.decimals if column.decimals else ""
+def excel_format(column: Column, decimals: int | None = None) -> str:
+    """The XLSX number format of a column (of its values shown to ``decimals``): the same precision and words as HTML/PDF."""
+    decimals = column.decimals if decimals is None else decimals
+    zeros = "." + "0" * decimals if decimals else ""
     return {"count": "#,##0", "ratio": "0.00 %", "pct": '0.00" %"', "leverage": f"0{zeros}\"x\""}.get(
         column.kind, f"#,##0{zeros}")
 

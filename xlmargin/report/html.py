@@ -92,8 +92,9 @@ def html_part(part: Table | Heading, cap: int | None = None) -> HtmlTable:
     limit = min(x for x in (part.limit, cap, part.n_rows) if x is not None)
     shown = part.head(limit)
     names = [c.name for c in part.columns]
-    rows = [[(format_value(value, c), c.kind) for c, value in zip(part.columns, record)]
-            for record in shown[names].itertuples(index=False)]
+    symbols = shown["symbol"].tolist() if "symbol" in shown.columns else [None] * len(shown)  # a price: its instrument's decimals
+    rows = [[(format_value(value, c, symbol), c.kind) for c, value in zip(part.columns, record)]
+            for record, symbol in zip(shown[names].itertuples(index=False), symbols)]
     flags = {f: shown[f].to_numpy() if f in shown.columns else None for f in ("liquidated", "margin_call")}
     row_classes = [("liquidated" if flags["liquidated"] is not None and flags["liquidated"][i] else
                     "margin-call" if flags["margin_call"] is not None and flags["margin_call"][i] else "")

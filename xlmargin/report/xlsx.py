@@ -91,11 +91,17 @@ class _Sheets:
         self.progress = progress or (lambda label: None)
         self.later = Later()  # the tables' rows, written into the file as it is compressed (xlsx_rows)
 
-    def fmt(self, column: Column):
-        key = excel_format(column) + "_" + NUMBER_PADDING  # the HTML's precision, kept off the text to its right
+    def fmt(self, column: Column, decimals: int | None = None):
+        key = excel_format(column, decimals) + "_" + NUMBER_PADDING  # the HTML's precision, kept off the text to its right
         if key not in self._formats:
             self._formats[key] = self.book.add_format({"num_format": key})
         return self._formats[key]
+
+    def row_formats(self, column: Column, symbols: pd.Series):
+        """A price column's cell formats: ``(code per row, formats)``, each row's its instrument's decimals."""
+        codes, found = pd.factorize(symbols)  # a missing symbol (-1): the column's own format, last
+        decimals = [column.decimals_of(str(symbol)) for symbol in found] + [column.decimals]
+        return np.where(codes < 0, len(found), codes), [self.fmt(column, d) for d in decimals]
 
     def sheet(self, name: str) -> Worksheet:
         if name not in self.sheets:
@@ -181,6 +187,8 @@ class _Sheets:
             elif column.kind == "flag":  # the words of the HTML and PDF, not TRUE/FALSE
                 words = pd.Categorical.from_codes(values.astype(bool).to_numpy().astype(np.int8), ["no", "yes"])
                 columns.append(("text", pd.Series(words), None))
+            elif column.by_symbol is not None and "symbol" in frame.columns:  # each instrument's decimals
+                columns.append(("number", values.to_numpy(dtype=float), self.row_formats(column, frame["symbol"])))
             else:
                 columns.append(("number", values.to_numpy(dtype=float), self.fmt(column)))
         rows = len(frame) if positions is None else len(positions)

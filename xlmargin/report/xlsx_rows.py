@@ -98,18 +98,32 @@ def _texts(sheet, col: int, values) -> Callable[[slice | np.ndarray], Pieces]:
 
 
 def _numbers(sheet, col: int, values: np.ndarray, cell_format) -> Callable[[slice | np.ndarray], Pieces]:
-    """The markup of ``values[rows]`` after ``<c r="A1"``: NaN an empty cell, +-inf ``#NUM!``."""
-    before, after = _markup(sheet, col, CellNumberTuple(1.0, cell_format)).split("<v>1</v>")
-    before, after = before + "<v>", "</v>" + after
+    """The markup of ``values[rows]`` after ``<c r="A1"``: NaN an empty cell, +-inf ``#NUM!``.
+
+    ``cell_format``: one format for the column, or ``(codes, formats)``, the format of each row ``formats[codes[row]]``.
+    """
+    codes, formats = cell_format if isinstance(cell_format, tuple) else (None, [cell_format])
+    starts, ends = zip(*(_markup(sheet, col, CellNumberTuple(1.0, f)).split("<v>1</v>") for f in formats))
+    after = "</v>" + ends[0]
+    assert len(set(ends)) == 1, ends  # the format is in the cell's start only
+    if codes is None:
+        before = starts[0] + "<v>"
+    else:
+        befores = pa.array([start + "<v>" for start in starts], TEXT)
+        before = lambda rows: befores.take(pa.array(codes[rows]))  # noqa: E731
     if np.isfinite(values).all():
-        return lambda rows: [before, pc.cast(pa.array(values[rows]), TEXT), after]
-    blank = pa.scalar(_markup(sheet, col, CellBlankTuple(cell_format)), TEXT)
-    error = pa.scalar(_markup(sheet, col, CellFormulaTuple("#NUM!", cell_format, "#NUM!")), TEXT)
+        if codes is None:
+            return lambda rows: [before, pc.cast(pa.array(values[rows]), TEXT), after]
+        return lambda rows: [before(rows), pc.cast(pa.array(values[rows]), TEXT), after]
+    blanks = pa.array([_markup(sheet, col, CellBlankTuple(f)) for f in formats], TEXT)
+    errors = pa.array([_markup(sheet, col, CellFormulaTuple("#NUM!", f, "#NUM!")) for f in formats], TEXT)
 
     def pieces(rows: slice | np.ndarray) -> Pieces:
         numbers = pa.array(values[rows])
-        cells = _join([before, pc.cast(numbers, TEXT), after])
-        return [pc.if_else(pc.is_finite(numbers), cells, pc.if_else(pc.is_nan(numbers), blank, error))]
+        which = pa.array(np.zeros(len(numbers), dtype=np.intp) if codes is None else codes[rows])
+        cells = _join([before if codes is None else before(rows), pc.cast(numbers, TEXT), after])
+        return [pc.if_else(pc.is_finite(numbers), cells,
+                           pc.if_else(pc.is_nan(numbers), blanks.take(which), errors.take(which)))]
 
     return pieces
 
@@ -129,7 +143,8 @@ def write_rows(sheet, first_row: int, columns: list[tuple], later: Later | None 
         Per column, from the left: ``"number"`` (a float array; NaN an empty
         cell with the format, +-inf ``#NUM!``) or ``"text"`` (strings, or a
         Series: each value's ``str``, a missing one an empty text), and the cell
-        format of a number column.
+        format of a number column: one for all its rows, or ``(codes, formats)``
+        (a row's format ``formats[codes[row]]``, codes aligned with the values).
     later : Later, optional
         Where to leave the rows until the workbook closes (under :func:`closing`);
         without it they are written now.
