@@ -85,3 +85,11 @@ def test_percentages_print_as_in_the_html_and_pdf(rendered):
     words = [w[4] for page in rendered["risk_report"] for w in page]
     assert "%" in words  # the ratios and shifts are there, each number followed by its sign
     assert [w for w in words if re.fullmatch(r"[-+]?[\d,.]+%", w)] == []
+
+
+def test_every_printed_page_of_a_value_curve_shows_its_header(rendered):
+    """Each curve (-50 % to +50 %, 51 rows) with its header and chart on one upright page: none runs on headless."""
+    curve_pages = [[w[4] for w in page] for page in rendered["risk_report"] if any(w[4] == "-48.00" for w in page)]
+    assert len(curve_pages) >= 2  # the sample settles in BTC and USDT: a curve each
+    for words in curve_pages:
+        assert "isolated" in words and "-50.00" in words and "50.00" in words  # "Value, all isolated", first and last row

@@ -90,6 +90,7 @@ class _Sheets:
         self.asset_seen = False  # a settlement asset's summary is on the Summary sheet
         self.progress = progress or (lambda label: None)
         self.later = Later()  # the tables' rows, written into the file as it is compressed (xlsx_rows)
+        self.portrait: set[str] = set()  # sheets printed upright
 
     def fmt(self, column: Column, decimals: int | None = None):
         key = excel_format(column, decimals) + "_" + NUMBER_PADDING  # the HTML's precision, kept off the text to its right
@@ -103,10 +104,15 @@ class _Sheets:
         decimals = [column.decimals_of(str(symbol)) for symbol in found] + [column.decimals]
         return np.where(codes < 0, len(found), codes), [self.fmt(column, d) for d in decimals]
 
-    def sheet(self, name: str) -> Worksheet:
+    def sheet(self, name: str, portrait: bool = False) -> Worksheet:
+        """Sheet ``name``, made at its first use: A4 landscape (``portrait``: upright, for tall tables), fitted to the width."""
         if name not in self.sheets:
             sheet = self.book.add_worksheet(name[:31])
-            sheet.set_landscape()
+            if portrait:
+                sheet.set_portrait()
+                self.portrait.add(name)
+            else:
+                sheet.set_landscape()
             sheet.set_paper(9)  # A4
             sheet.fit_to_pages(1, 0)  # fit to the width, as many pages down as needed
             sheet.set_margins(0.4, 0.4, 0.5, 0.5)
@@ -144,7 +150,7 @@ class _Sheets:
         A block taller than a page starts a page of its own unless the page is
         still more than half empty.
         """
-        page = page_height_pt(sum(self.widths.get(name, [])) + self.extra_px.get(name, 0))
+        page = page_height_pt(sum(self.widths.get(name, [])) + self.extra_px.get(name, 0), name in self.portrait)
         used = self.used_pt[name]
         if used > 0 and used + height_pt > page and (height_pt <= page or used > page / 2):
             self.breaks[name].append(row)

@@ -50,7 +50,7 @@ def _chart_tables(result: RiskResult) -> tuple[list[tuple[str, Table]], int]:
 
 def charts_sheet(sheets, result: RiskResult) -> None:
     """The value curves and the distance histogram, each table with its chart beside it, a page each when they need it."""
-    sheet = sheets.sheet(CHARTS)
+    sheet = sheets.sheet(CHARTS, portrait=True)  # a value curve's ~50 rows and its chart on one upright page
     tables, _ = _chart_tables(result)
     sheets.fit(CHARTS, [(t, 0, None) for _, t in tables])
     sheets.extra_px[CHARTS] = CHART_PX + column_px(8.43) * (CHART_COLUMN - len(sheets.widths[CHARTS]))
