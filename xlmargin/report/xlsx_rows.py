@@ -49,7 +49,7 @@ from xlsxwriter.worksheet import (
     CellStringTuple,
 )
 
-CHUNK = 20_000  # rows made at once: their XML exists for a few blocks at a time (~20 MB each for 20 columns)
+CHUNK = 8_000  # rows made at once: their XML exists for a few blocks at a time (~8 MB each for 20 columns)
 ANNOUNCED_FROM = 50_000  # a block of rows this long is announced to the progress callback as it is written
 TEXT = pa.large_string()  # 64-bit offsets: a block of rows of long texts may pass 2 GB
 TEXT_MAX = 32_767  # Excel's most UTF-16 units in a cell (XlsxWriter truncates longer strings)
@@ -104,16 +104,14 @@ def _numbers(sheet, col: int, values: np.ndarray, cell_format) -> Callable[[slic
     """
     codes, formats = cell_format if isinstance(cell_format, tuple) else (None, [cell_format])
     starts, ends = zip(*(_markup(sheet, col, CellNumberTuple(1.0, f)).split("<v>1</v>") for f in formats))
-    after = "</v>" + ends[0]
     assert len(set(ends)) == 1, ends  # the format is in the cell's start only
-    if codes is None:
-        before = starts[0] + "<v>"
-    else:
-        befores = pa.array([start + "<v>" for start in starts], TEXT)
-        before = lambda rows: befores.take(pa.array(codes[rows]))  # noqa: E731
+    after = "</v>" + ends[0]
+    befores = pa.array([start + "<v>" for start in starts], TEXT)
+
+    def before(rows) -> str | pa.Array:  # the cell's start: the same for all rows, or each row's format's
+        return befores[0].as_py() if codes is None else befores.take(pa.array(codes[rows]))
+
     if np.isfinite(values).all():
-        if codes is None:
-            return lambda rows: [before, pc.cast(pa.array(values[rows]), TEXT), after]
         return lambda rows: [before(rows), pc.cast(pa.array(values[rows]), TEXT), after]
     blanks = pa.array([_markup(sheet, col, CellBlankTuple(f)) for f in formats], TEXT)
     errors = pa.array([_markup(sheet, col, CellFormulaTuple("#NUM!", f, "#NUM!")) for f in formats], TEXT)
@@ -121,7 +119,7 @@ def _numbers(sheet, col: int, values: np.ndarray, cell_format) -> Callable[[slic
     def pieces(rows: slice | np.ndarray) -> Pieces:
         numbers = pa.array(values[rows])
         which = pa.array(np.zeros(len(numbers), dtype=np.intp) if codes is None else codes[rows])
-        cells = _join([before if codes is None else before(rows), pc.cast(numbers, TEXT), after])
+        cells = _join([before(rows), pc.cast(numbers, TEXT), after])
         return [pc.if_else(pc.is_finite(numbers), cells,
                            pc.if_else(pc.is_nan(numbers), blanks.take(which), errors.take(which)))]
 
@@ -169,11 +167,11 @@ def write_rows(sheet, first_row: int, columns: list[tuple], later: Later | None 
     def pieces() -> Iterator[memoryview]:
         for start in range(0, n, CHUNK):
             stop = min(start + CHUNK, n)
-            row = pc.cast(pa.array(np.arange(first_row + 1 + start, first_row + 1 + stop)), TEXT)  # rows from 1
-            rows = slice(start, stop) if positions is None else positions[start:stop]
-            markup: Pieces = ['<row r="', row, '">']
+            number = pc.cast(pa.array(np.arange(first_row + 1 + start, first_row + 1 + stop)), TEXT)  # Excel's, from 1
+            rows = slice(start, stop) if positions is None else positions[start:stop]  # which values
+            markup: Pieces = ['<row r="', number, '">']
             for letter, cell in zip(letters, cells):
-                markup += [letter, row, '"', *cell(rows)]
+                markup += [letter, number, '"', *cell(rows)]
             markup.append("</row>")
             yield _joined(_join(markup))
 
