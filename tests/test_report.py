@@ -379,3 +379,13 @@ def test_template_files_ship_as_package_data():
     files = [p.relative_to(package).as_posix() for p in (package / "templates").iterdir()]
     assert {"templates/report.html.j2", "templates/report.css"} <= set(files)
     assert all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files)
+
+
+def test_a_price_shows_its_instruments_decimals_whatever_the_type_of_the_symbol():
+    """HTML and XLSX look an instrument's decimals up by its symbol as text (a table built outside check_book)."""
+    from xlmargin.report.columns import columns_of, format_value
+
+    frame = pd.DataFrame({"symbol": [1, 1, 2], "mark_price": [0.12345, 0.12345, 50_000.0]})
+    mark = columns_of(frame, "USDT")[1]
+    assert format_value(50_000.0, mark, 2) == "50,000.00" and format_value(0.12345, mark, 1) == "0.12345"
+    assert mark.decimals_of("2") == mark.decimals_of(2) == 2

@@ -28,8 +28,10 @@ class Column:
     by_symbol: dict[str, int] | None = None
 
     def decimals_of(self, symbol=None) -> int:
-        """The decimals of a value of this column in a row of ``symbol``."""
-        return self.by_symbol.get(symbol, self.decimals) if self.by_symbol is not None else self.decimals
+        """The decimals of a value of this column in a row of ``symbol`` (as text: :func:`price_decimals` names them so)."""
+        if self.by_symbol is None or symbol is None:
+            return self.decimals
+        return self.by_symbol.get(str(symbol), self.decimals)
 
 
 PRICE_DIGITS = 5  # significant digits of an instrument's typical price shown (BTC 47,738.69; an altcoin 0.13998)
