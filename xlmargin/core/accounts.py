@@ -77,7 +77,7 @@ def margin_ratio(equity: Any, maint_margin: Any, rules: Any = "binance") -> Any:
     _, wrap = inp.shape_and_wrapper(dict(equity=equity, maint_margin=maint_margin, rules=rules))
     eq = inp.finite("equity", equity)
     mm = inp.non_negative("maint_margin", maint_margin)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a ratio past every float is infinite
         # equity gone (<= 0 while margin is owed, or < 0 at all) is the worst ratio, never the best
         ratio = np.where(eq > 0, mm / np.where(eq > 0, eq, 1.0), np.where((mm > 0) | (eq < 0), np.inf, 0.0))
         inverted = np.where(mm > 0, eq / np.where(mm > 0, mm, 1.0), np.where(eq < 0, -np.inf, np.inf))

@@ -131,7 +131,7 @@ def with_entry_rows(u, s, q, e, m, fee, mode, rate_and_cum):
 
 def solve_flat(s, q, e, m, fee, rate, cum, mode=AT_PRICE) -> np.ndarray:
     """Root in ``u`` with one maintenance rate and amount per row (no tier table); NaN where none."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a root past every float: no price
         m_, fee_ = fee_out_of_margin(s, q, e, m, fee, mode)
         u = no_answer_to_nan(eq.root(s, q, e, m_, rate + fee_, cum))
         return with_entry_rows(u, s, q, e, m_, fee_, mode, lambda n0: (rate, cum))
@@ -147,7 +147,7 @@ def solve_size_scaled(s, q, e, m, fee, base, slope, inverse, mode=AT_PRICE) -> n
     ``2c / (-b + s*sqrt(b**2 - 4ac))`` (the smaller root for a short in ``u``,
     the larger for a long), a form that is exact as ``a`` goes to 0.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a root past every float: no price
         m_, fee_ = fee_out_of_margin(s, q, e, m, fee, mode)
         a = np.where(inverse, slope * q * q, 0.0)
         rate = base + np.where(inverse, 0.0, slope * q)
@@ -180,7 +180,7 @@ def solve_tiered(s, q, e, m, fee, floors, caps, rates, cums, continuous: bool, e
     kernel = compiled_kernel(engine, args[0].shape[0])
     if not positions_checked and (kernel is None or not continuous):
         return None
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a root past every float: no price
         if kernel is not None and continuous:  # one compiled pass, every mode included
             u, no_position = _run(kernel.count_parallel, kernel.count_serial, args, [table[0], table[2], table[3]])
             if no_position and not positions_checked:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -59,7 +60,7 @@ def _rules_text(positions: pd.DataFrame) -> str:
 
 
 def _tiers_text(result: RiskResult) -> str:
-    used = sorted(set(result.positions["tier_set"]) - {""}) if "tier_set" in result.positions.columns else []
+    used = sorted(set(result.positions["tier_set"].unique()) - {""}) if "tier_set" in result.positions.columns else []
     parts = []
     for name in used:
         table = result.book.tiers.get(name)
@@ -88,12 +89,14 @@ def _marks_text(positions: pd.DataFrame) -> str:
 
 def _assumptions_text(positions: pd.DataFrame) -> str:
     basis = positions["leverage_basis"].astype(str)
-    assumed = positions[basis.str.startswith("assumed")]
-    if assumed.empty:
+    is_assumed = basis.str.startswith("assumed").to_numpy(dtype=bool)
+    n = int(is_assumed.sum())
+    if not n:
         return "none: every leverage comes from the book or an isolated margin"
-    listed = ", ".join(f"{a} {s}" for a, s in zip(assumed["account"].head(10), assumed["symbol"].head(10)))
-    more = f" and {len(assumed) - 10:,} more" if len(assumed) > 10 else ""
-    return (f"{len(assumed):,} cross position{'s' * (len(assumed) != 1)} without a leverage in the book: initial margin and "
+    first = positions[["account", "symbol"]].iloc[np.flatnonzero(is_assumed)[:10]]  # named: the first ten only
+    listed = ", ".join(f"{a} {s}" for a, s in zip(first["account"], first["symbol"]))
+    more = f" and {n - 10:,} more" if n > 10 else ""
+    return (f"{n:,} cross position{'s' * (n != 1)} without a leverage in the book: initial margin and "
             f"'max loss, isolated' use the highest leverage its tier allows (100x with no tier set); see the "
             f"'Leverage from' column ({listed}{more})")
 
