@@ -41,6 +41,7 @@ from .xlsx_layout import (
     fitted_px,
     header_lines,
     page_height_pt,
+    print_scale,
     wrap,
 )
 from .xlsx_rows import Later, closing, write_rows
@@ -90,7 +91,7 @@ class _Sheets:
         self.asset_seen = False  # a settlement asset's summary is on the Summary sheet
         self.progress = progress or (lambda label: None)
         self.later = Later()  # the tables' rows, written into the file as it is compressed (xlsx_rows)
-        self.portrait: set[str] = set()  # sheets printed upright
+        self.scale: dict[str, float] = {}  # sheets printed at a scale of their own, not fitted to the width
 
     def fmt(self, column: Column, decimals: int | None = None):
         key = excel_format(column, decimals) + "_" + NUMBER_PADDING  # the HTML's precision, kept off the text to its right
@@ -104,15 +105,11 @@ class _Sheets:
         decimals = [column.decimals_of(str(symbol)) for symbol in found] + [column.decimals]
         return np.where(codes < 0, len(found), codes), [self.fmt(column, d) for d in decimals]
 
-    def sheet(self, name: str, portrait: bool = False) -> Worksheet:
-        """Sheet ``name``, made at its first use: A4 landscape (``portrait``: upright, for tall tables), fitted to the width."""
+    def sheet(self, name: str) -> Worksheet:
+        """Sheet ``name``, made at its first use: A4 landscape, fitted to the width (or :meth:`print_scale`)."""
         if name not in self.sheets:
             sheet = self.book.add_worksheet(name[:31])
-            if portrait:
-                sheet.set_portrait()
-                self.portrait.add(name)
-            else:
-                sheet.set_landscape()
+            sheet.set_landscape()
             sheet.set_paper(9)  # A4
             sheet.fit_to_pages(1, 0)  # fit to the width, as many pages down as needed
             sheet.set_margins(0.4, 0.4, 0.5, 0.5)
@@ -139,6 +136,12 @@ class _Sheets:
             sheet.set_column_pixels(j, j, px)
         self.widths[name] = [widths.get(j, column_px(8.43)) for j in range(max(widths, default=-1) + 1)]
 
+    def print_scale(self, name: str, tallest_pt: float) -> None:
+        """Print sheet ``name`` (its columns fitted) at the scale where its ``tallest_pt`` block fills a page's height."""
+        percent = print_scale(sum(self.widths.get(name, [])) + self.extra_px.get(name, 0), tallest_pt)
+        self.sheets[name].set_print_scale(percent)  # (XlsxWriter turns "fit to the width" off)
+        self.scale[name] = percent / 100
+
     def span_px(self, name: str, columns: int) -> int:
         """The width of the first ``columns`` columns of sheet ``name`` [px]."""
         widths = self.widths.get(name, [])
@@ -150,7 +153,7 @@ class _Sheets:
         A block taller than a page starts a page of its own unless the page is
         still more than half empty.
         """
-        page = page_height_pt(sum(self.widths.get(name, [])) + self.extra_px.get(name, 0), name in self.portrait)
+        page = page_height_pt(sum(self.widths.get(name, [])) + self.extra_px.get(name, 0), self.scale.get(name))
         used = self.used_pt[name]
         if used > 0 and used + height_pt > page and (height_pt <= page or used > page / 2):
             self.breaks[name].append(row)

@@ -50,16 +50,18 @@ def _chart_tables(result: RiskResult) -> tuple[list[tuple[str, Table]], int]:
 
 def charts_sheet(sheets, result: RiskResult) -> None:
     """The value curves and the distance histogram, each table with its chart beside it, a page each when they need it."""
-    sheet = sheets.sheet(CHARTS, portrait=True)  # a value curve's ~50 rows and its chart on one upright page
+    sheet = sheets.sheet(CHARTS)
     tables, _ = _chart_tables(result)
     sheets.fit(CHARTS, [(t, 0, None) for _, t in tables])
     sheets.extra_px[CHARTS] = CHART_PX + column_px(8.43) * (CHART_COLUMN - len(sheets.widths[CHARTS]))
+    blocks = [LINE_PT * (2 + len(t.frame)) + sheets.header_height(CHARTS, t) for _, t in tables]
+    sheets.print_scale(CHARTS, max(blocks, default=0.0) + 2 * LINE_PT)  # a value curve's ~50 rows, header, chart: one page
     sheet.write_string(0, 0, "Charts and their data", sheets.heading)
     row = 2
     sheets.used_pt[CHARTS] = 2 * LINE_PT
-    for asset, part in tables:
+    for (asset, part), block in zip(tables, blocks):
         frame = part.frame
-        sheets.keep(CHARTS, row, LINE_PT * (2 + len(frame)) + sheets.header_height(CHARTS, part))
+        sheets.keep(CHARTS, row, block)
         sheet.write_string(row, 0, part.title, sheets.bold)
         end = sheets.table(CHARTS, row + 1, part)
         if asset:

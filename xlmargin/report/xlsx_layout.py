@@ -31,8 +31,6 @@ HEADER_PX = 120  # a header shorter than this [px] is not wrapped, even above na
 TEXT_PX = 420  # the widest a column of text is made [px] (60 characters); longer text is cut at the next cell
 PAGE_WIDTH_PX = 1045  # inside A4 landscape with 0.4 in side margins, at Excel's 96 px per inch
 PAGE_HEIGHT_PT = 595.0 - 72.0 - 10.0  # A4 landscape less 0.5 in top and bottom margins and a little room [pt]
-PORTRAIT_WIDTH_PX = 717  # the same inside A4 portrait
-PORTRAIT_HEIGHT_PT = 842.0 - 72.0 - 10.0
 
 
 def text_px(text: str, bold: bool = False) -> int:
@@ -101,8 +99,13 @@ def header_lines(columns: list[Column], widths_px: list[int]) -> int:
     return max((len(wrap(c.label, px - room, bold=True)) for c, px in zip(columns, widths_px)), default=1)
 
 
-def page_height_pt(sheet_px: int, portrait: bool = False) -> float:
-    """The height [pt, at 100 %] a page holds of a sheet ``sheet_px`` wide, printed fitted to the page's width."""
-    if portrait:
-        return PORTRAIT_HEIGHT_PT * max(1.0, sheet_px / PORTRAIT_WIDTH_PX)
+def page_height_pt(sheet_px: int, scale: float | None = None) -> float:
+    """The height [pt, at 100 %] a page holds of a sheet ``sheet_px`` wide, printed fitted to the page's width (or at ``scale``)."""
+    if scale is not None:
+        return PAGE_HEIGHT_PT / scale
     return PAGE_HEIGHT_PT * max(1.0, sheet_px / PAGE_WIDTH_PX)
+
+
+def print_scale(sheet_px: int, tallest_pt: float) -> int:
+    """The print scale [%] at which a sheet ``sheet_px`` wide fits the page's width and its ``tallest_pt`` block its height."""
+    return max(10, min(100, math.floor(100 * min(PAGE_WIDTH_PX / sheet_px, PAGE_HEIGHT_PT / tallest_pt))))
