@@ -88,8 +88,16 @@ def test_percentages_print_as_in_the_html_and_pdf(rendered):
 
 
 def test_every_printed_page_of_a_value_curve_shows_its_header(rendered):
-    """Each curve (-50 % to +50 %, 51 rows) with its header and chart on one upright page: none runs on headless."""
+    """Each curve (-50 % to +50 %, 51 rows) with its header and chart on one printed page: none runs on headless."""
     curve_pages = [[w[4] for w in page] for page in rendered["risk_report"] if any(w[4] == "-48.00" for w in page)]
     assert len(curve_pages) >= 2  # the sample settles in BTC and USDT: a curve each
     for words in curve_pages:
         assert "isolated" in words and "-50.00" in words and "50.00" in words  # "Value, all isolated", first and last row
+
+
+def test_the_charts_sheet_prints_landscape_at_the_scale_its_value_curve_needs(tmp_path):
+    """Landscape as every sheet, but scaled (not fitted to the width) so that a 51-row curve fills one page's height."""
+    openpyxl = pytest.importorskip("openpyxl")
+    report = write_report(evaluate(sample_book()), tmp_path, formats=("xlsx",))[0]
+    setup = openpyxl.load_workbook(report)["Charts"].page_setup
+    assert setup.orientation == "landscape" and 40 <= setup.scale < 100
