@@ -101,3 +101,27 @@ def test_the_charts_sheet_prints_landscape_at_the_scale_its_value_curve_needs(tm
     report = write_report(evaluate(sample_book()), tmp_path, formats=("xlsx",))[0]
     setup = openpyxl.load_workbook(report)["Charts"].page_setup
     assert setup.orientation == "landscape" and 40 <= setup.scale < 100
+
+
+def test_libreoffice_reads_every_number_text_of_the_fast_rows_as_its_number(tmp_path):
+    """Arrow's texts (``1e+20``, ``1e-7``, ``-0``, 17 digits) are numbers to a real spreadsheet, not text.
+
+    LibreOffice loads the sheet and saves it again; it saves 15 significant digits (as Excel keeps them), so each
+    value read back is the written float to 15 digits (a text read wrongly, or as text, would not be).
+    """
+    openpyxl = pytest.importorskip("openpyxl")
+    import numpy as np
+    import xlsxwriter
+
+    from xlmargin.report.xlsx_rows import write_rows
+
+    values = np.array([0.1, 1 / 3, 1e20, 1e21, 1e-7, 1e-5, -0.0, 123456789.12345679, 1.7976931348623157e308,
+                       2.0 ** 53 + 2, 47738.69346733668, 1e-300, -2.5e-10, 3.0])
+    book = xlsxwriter.Workbook(str(tmp_path / "numbers.xlsx"), {"constant_memory": True})
+    write_rows(book.add_worksheet("T"), 0, [("number", values, None)])
+    book.close()
+    saved = convert([tmp_path / "numbers.xlsx"], tmp_path / "saved")[0]
+    sheet = openpyxl.load_workbook(saved).active
+    got = [sheet.cell(i + 1, 1).value for i in range(len(values))]
+    assert all(isinstance(v, (int, float)) for v in got), got  # numbers, none read as text
+    assert got == pytest.approx(list(values), rel=1e-14, abs=0)  # each the written float, to LibreOffice's 15 digits
