@@ -25,7 +25,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 # every library of an extra (and what they bring that xlmargin imports itself)
 EXTRA_LIBRARIES = ["weasyprint", "matplotlib", "numba", "formulas", "schedula", "xlsxwriter", "openpyxl", "lxml",
-                   "dask", "distributed", "pyarrow", "jinja2", "markupsafe", "click", "tqdm", "scipy", "ccxt"]
+                   "dask", "distributed", "pyarrow", "isal", "jinja2", "markupsafe", "click", "tqdm", "scipy", "ccxt"]
 
 
 def blocking(libraries) -> str:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import FailedError, MissingExtraError, require_extra
 
-require_extra("the report", "report", ("jinja2", "matplotlib", "xlsxwriter", "pyarrow"))  # weasyprint: for a PDF only
+require_extra("the report", "report", ("jinja2", "matplotlib", "xlsxwriter", "pyarrow", "isal"))  # weasyprint: for a PDF only
 
 from ..files import OutputExistsError, write_all_atomically  # noqa: E402  (after the check of the extra)
 from .content import report_parts  # noqa: E402
