@@ -227,12 +227,8 @@ def sort_order(frame: pd.DataFrame, by: str | list[str], ascending: bool = True)
 
 
 def _accounts_order(result: RiskResult) -> np.ndarray:
-    return sort_order(result.accounts, "margin_ratio", ascending=False)
-
-
-def accounts_table(result: RiskResult) -> pd.DataFrame:
     """All accounts, the highest margin ratio first (stable; accounts without cross positions last)."""
-    return result.accounts.iloc[_accounts_order(result)]
+    return sort_order(result.accounts, "margin_ratio", ascending=False)
 
 
 def _positions_frame(result: RiskResult, columns: list[str] | None = None) -> pd.DataFrame:

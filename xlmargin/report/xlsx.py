@@ -99,9 +99,12 @@ class _Sheets:
             self._formats[key] = self.book.add_format({"num_format": key})
         return self._formats[key]
 
-    def row_formats(self, column: Column, symbols: pd.Series):
-        """A price column's cell formats: ``(code per row, formats)``, each row's its instrument's decimals."""
-        codes, found = pd.factorize(symbols)  # a missing symbol (-1): the column's own format, last
+    def row_formats(self, column: Column, symbols: tuple[np.ndarray, pd.Index]):
+        """A price column's cell formats: ``(code per row, formats)``, each row's its instrument's decimals.
+
+        ``symbols``: the table's ``pd.factorize`` of its symbol column (made once for all its price columns).
+        """
+        codes, found = symbols  # a missing symbol (-1): the column's own format, last
         decimals = [column.decimals_of(str(symbol)) for symbol in found] + [column.decimals]
         return np.where(codes < 0, len(found), codes), [self.fmt(column, d) for d in decimals]
 
@@ -188,6 +191,7 @@ class _Sheets:
         for j, column in enumerate(part.columns):
             sheet.write_string(row, j, column.label, self.header if column.kind in ("text", "flag") else self.number_header)
         positions, frame = part.positions(start, stop), part.frame
+        symbols = None  # the symbol column, factorized once for every price column of the table
         columns = []
         for column in part.columns:
             values = frame[column.name]
@@ -197,7 +201,8 @@ class _Sheets:
                 words = pd.Categorical.from_codes(values.astype(bool).to_numpy().astype(np.int8), ["no", "yes"])
                 columns.append(("text", pd.Series(words), None))
             elif column.by_symbol is not None and "symbol" in frame.columns:  # each instrument's decimals
-                columns.append(("number", values.to_numpy(dtype=float), self.row_formats(column, frame["symbol"])))
+                symbols = pd.factorize(frame["symbol"]) if symbols is None else symbols
+                columns.append(("number", values.to_numpy(dtype=float), self.row_formats(column, symbols)))
             else:
                 columns.append(("number", values.to_numpy(dtype=float), self.fmt(column)))
         rows = len(frame) if positions is None else len(positions)
