@@ -98,7 +98,7 @@ class _Stages:
 
 def _stderr_is_terminal() -> bool:
     try:
-        return click.get_text_stream("stderr").isatty()
+        return sys.stderr.isatty()  # (click.get_text_stream is deprecated from click 8.5)
     except (AttributeError, ValueError):
         return False
 
